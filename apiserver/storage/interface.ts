@@ -69,8 +69,9 @@ export interface Storage {
   /** Creates the key; KeyExistsError when it exists. Resolves to the new revision. */
   create(key: string, value: Buffer): Promise<number>;
   /**
-   * Replaces the value only if the key's modRevision equals expectedRevision;
-   * otherwise RevisionMismatchError (carrying the current value, if any). Resolves to the new revision.
+   * Replaces the value only if the key's modRevision equals expectedRevision; otherwise
+   * RevisionMismatchError carrying the current value, or NotFoundError when the key is absent.
+   * Resolves to the new revision.
    */
   update(key: string, value: Buffer, expectedRevision: number): Promise<number>;
   /** Deletes only if modRevision equals expectedRevision; NotFoundError or RevisionMismatchError otherwise. */

@@ -141,6 +141,8 @@ export function planFromSpec(spec: OciSpec, opts: PlanOptions): ContainerPlan {
   const mounts = planMounts(spec, opts.bundle);
   const { devices, devSymlinks } = planDevices(spec, mounts);
   const caps = proc.capabilities ?? {};
+  const permitted = capabilityMask(caps.permitted, 'process.capabilities.permitted');
+  const inheritable = capabilityMask(caps.inheritable, 'process.capabilities.inheritable');
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
   return {
     id: opts.id,
@@ -170,9 +172,11 @@ export function planFromSpec(spec: OciSpec, opts: PlanOptions): ContainerPlan {
       capabilities: {
         bounding: capabilityMask(caps.bounding, 'process.capabilities.bounding'),
         effective: capabilityMask(caps.effective, 'process.capabilities.effective'),
-        permitted: capabilityMask(caps.permitted, 'process.capabilities.permitted'),
-        inheritable: capabilityMask(caps.inheritable, 'process.capabilities.inheritable'),
-        ambient: capabilityMask(caps.ambient, 'process.capabilities.ambient'),
+        permitted,
+        inheritable,
+        // The kernel raises an ambient cap only if it is permitted and inheritable; runc
+        // spec lists ambient caps without inheritable ones, and runc then runs with none.
+        ambient: capabilityMask(caps.ambient, 'process.capabilities.ambient') & permitted & inheritable,
       },
       rlimits: planRlimits(spec),
       ...(proc.oomScoreAdj !== undefined ? { oomScoreAdj: proc.oomScoreAdj } : {}),

@@ -1,0 +1,309 @@
+// The pull loop: resolve the name to a digest (one HEAD), and when that digest is already
+// complete on this node stop there. Otherwise fetch the manifest (and pick this platform out of
+// an index), the config, then the layers, at most 3 at a time, unpacking layer i into its
+// snapshot as soon as its blob is committed and layer i-1 is unpacked, so unpacking overlaps
+// the downloads still running. Only then is the name recorded. A failed pull removes the blobs
+// and snapshots it created that nothing else uses, so a retry starts clean.
+import { chainIds as computeChainIds } from './chain-id.js';
+import { ContentError, type ContentStore, type IngestWriter } from './content-store.js';
+import { parseImageConfig, type ImageRecord, type ImageStore } from './image-store.js';
+import { DOCKER_CONFIG, LAYER_MEDIA_TYPES, OCI_CONFIG, isIndex, isManifest, type Descriptor } from './media-types.js';
+import { formatReference, parseReference } from './reference.js';
+import { RegistryError, manifestMediaType, type RegistryClient, type RepositorySource } from './registry-client.js';
+
+/** What the pull needs from the layer snapshotter (nodeagent/images/snapshots.ts). */
+export interface LayerSnapshotter {
+  has(chainId: string): boolean | Promise<boolean>;
+  /** Unpacks the layer blob at `layerPath` on top of `parentChainId`, verifying `diffId`. */
+  apply(request: { chainId: string; parentChainId?: string; diffId: string; layerPath: string; mediaType: string }): Promise<unknown>;
+  remove(chainId: string): Promise<unknown>;
+}
+
+export type LayerState = 'waiting' | 'downloading' | 'downloaded' | 'unpacking' | 'done';
+
+/** Progress of one layer, reported on every state change and as bytes arrive. */
+export interface LayerProgress {
+  index: number;
+  digest: string;
+  size: number;
+  downloaded: number;
+  state: LayerState;
+  /** The blob or snapshot was already on the node. */
+  cached: boolean;
+}
+
+export interface PullOptions {
+  /** Unpack into snapshots (default true when a snapshotter is given). */
+  unpack?: boolean;
+  /** Parallel layer downloads; containerd and Docker use 3. */
+  concurrency?: number;
+  onProgress?: (layers: LayerProgress[]) => void;
+  /** Called once the reference resolved, before any download. */
+  onResolved?: (name: string, digest: string) => void;
+}
+
+export interface PullResult {
+  image: ImageRecord;
+  /** False when everything was already present and only the manifest digest was checked. */
+  fetched: boolean;
+}
+
+export interface PullDeps {
+  client: RegistryClient;
+  content: ContentStore;
+  images: ImageStore;
+  snapshotter?: LayerSnapshotter;
+  /** Blobs and snapshots in use by pulls running in this process (protects them from rollback and GC). */
+  leases: Leases;
+}
+
+const DOWNLOAD_ATTEMPTS = 5;
+
+/** Content and snapshots that in-progress pulls hold; GC and rollbacks leave them alone. */
+export class Leases {
+  private readonly active = new Set<{ digests: Set<string>; chainIds: Set<string> }>();
+
+  acquire(): { digests: Set<string>; chainIds: Set<string>; release(): void } {
+    const lease = { digests: new Set<string>(), chainIds: new Set<string>() };
+    this.active.add(lease);
+    return { ...lease, release: () => { this.active.delete(lease); } };
+  }
+
+  digests(): Set<string> {
+    return new Set([...this.active].flatMap((l) => [...l.digests]));
+  }
+
+  chainIds(): Set<string> {
+    return new Set([...this.active].flatMap((l) => [...l.chainIds]));
+  }
+}
+
+/** Pulls `input` (any reference form) and records it; errors read `pull <ref>: <step>: <why>`. */
+export async function pullImage(deps: PullDeps, input: string, options: PullOptions = {}): Promise<PullResult> {
+  const ref = parseReference(input);
+  const name = formatReference(ref);
+  const unpack = options.unpack ?? deps.snapshotter !== undefined;
+  if (unpack && !deps.snapshotter) throw new Error(`pull ${input}: unpacking needs a snapshotter`);
+  const lease = deps.leases.acquire();
+  const created = { digests: [] as string[], chainIds: [] as string[] };
+  try {
+    const resolved = await deps.client.resolve(ref);
+    const target = resolved.descriptor;
+    options.onResolved?.(name, target.digest);
+
+    const existing = await deps.images.get(name);
+    if (existing && existing.digest === target.digest && await isComplete(deps, existing, unpack)) {
+      return { image: existing, fetched: false };
+    }
+
+    const source = resolved.source;
+    const track = async (digest: string, size: number, fetch: (w: IngestWriter) => Promise<void>): Promise<string> => {
+      lease.digests.add(digest);
+      const had = (await deps.content.size(digest)) === size;
+      const path = await deps.content.ensure(digest, size, fetch);
+      if (!had) created.digests.push(digest);
+      return path;
+    };
+    const manifestBytes = async (desc: Descriptor): Promise<Buffer> => {
+      lease.digests.add(desc.digest);
+      if ((await deps.content.size(desc.digest)) === desc.size) return deps.content.read(desc.digest);
+      return deps.client.fetchManifest(source, desc);
+    };
+
+    // Everything about the image is checked before any of it is stored.
+    let manifestDesc = target;
+    const topBytes = await manifestBytes(target);
+    const topType = manifestMediaType(topBytes, target.mediaType);
+    let bytes = topBytes;
+    if (isIndex(topType)) {
+      manifestDesc = deps.client.selectPlatform(topBytes, target.digest);
+      bytes = await manifestBytes(manifestDesc);
+    }
+    const manifestType = manifestMediaType(bytes, manifestDesc.mediaType);
+    if (!isManifest(manifestType)) {
+      throw new RegistryError(`manifest ${manifestDesc.digest} has media type ${manifestType}, not an image manifest`, 'unsupported');
+    }
+    const manifest = JSON.parse(bytes.toString()) as { config?: Descriptor; layers?: Descriptor[] };
+    const configDesc = manifest.config;
+    const layers = manifest.layers ?? [];
+    if (!configDesc || (configDesc.mediaType !== OCI_CONFIG && configDesc.mediaType !== DOCKER_CONFIG)) {
+      throw new RegistryError(`manifest ${manifestDesc.digest}: config media type ${configDesc?.mediaType ?? '(missing)'} is not an image config; this is an artifact, not a runnable image`, 'unsupported');
+    }
+    for (const [i, layer] of layers.entries()) {
+      if (!LAYER_MEDIA_TYPES.has(layer.mediaType)) {
+        throw new RegistryError(`manifest ${manifestDesc.digest}: layers[${i}] has media type ${layer.mediaType}, which is not a container layer`, 'unsupported');
+      }
+    }
+
+    const configPath = await track(configDesc.digest, configDesc.size, (w) => download(deps.client, source, configDesc, w));
+    const configJson = JSON.parse((await deps.content.read(configDesc.digest)).toString()) as { rootfs?: { diff_ids?: string[] }; created?: string };
+    void configPath;
+    const diffIds = configJson.rootfs?.diff_ids ?? [];
+    if (diffIds.length !== layers.length) {
+      throw new RegistryError(`config ${configDesc.digest}: ${diffIds.length} diff_ids for ${layers.length} layers`, 'invalid-manifest');
+    }
+    const chainIds = computeChainIds(diffIds);
+    for (const c of chainIds) lease.chainIds.add(c);
+
+    const progress: LayerProgress[] = layers.map((l, index) => ({ index, digest: l.digest, size: l.size, downloaded: 0, state: 'waiting', cached: false }));
+    const report = (): void => options.onProgress?.(progress);
+    report();
+
+    const aborted = new AbortController();
+    const limit = limiter(options.concurrency ?? 3);
+    const blobs = layers.map((layer, i) => limit(async () => {
+      if (aborted.signal.aborted) throw aborted.signal.reason;
+      const p = progress[i]!;
+      if ((await deps.content.size(layer.digest)) === layer.size) {
+        p.cached = true;
+      } else {
+        p.state = 'downloading';
+        report();
+      }
+      const path = await track(layer.digest, layer.size, (w) => download(deps.client, source, layer, w, (n) => {
+        p.downloaded = n;
+        report();
+      }, aborted.signal));
+      p.downloaded = layer.size;
+      p.state = 'downloaded';
+      report();
+      return path;
+    }));
+    // Unhandled-rejection guard: every blob promise is awaited below or after a failure.
+    blobs.forEach((b) => b.catch(() => {}));
+
+    try {
+      for (const [i, layer] of layers.entries()) {
+        const path = await blobs[i]!;
+        const p = progress[i]!;
+        if (unpack) {
+          const snapshotter = deps.snapshotter!;
+          if (await snapshotter.has(chainIds[i]!)) {
+            p.cached = p.cached || true;
+          } else {
+            p.state = 'unpacking';
+            report();
+            await snapshotter.apply({ chainId: chainIds[i]!, parentChainId: chainIds[i - 1], diffId: diffIds[i]!, layerPath: path, mediaType: layer.mediaType })
+              .catch((err: Error) => { throw new Error(`unpack layer ${i} (${layer.digest}): ${err.message}`, { cause: err }); });
+            created.chainIds.push(chainIds[i]!);
+          }
+        }
+        p.state = 'done';
+        report();
+      }
+    } catch (err) {
+      aborted.abort(err);
+      await Promise.allSettled(blobs);
+      throw err;
+    }
+
+    // Manifests go in last: their presence is what marks the image complete.
+    await track(manifestDesc.digest, manifestDesc.size, (w) => w.write(bytes));
+    if (manifestDesc !== target) await track(target.digest, target.size, (w) => w.write(topBytes));
+
+    const platform = (configJson as { os?: string; architecture?: string; variant?: string });
+    const image: ImageRecord = {
+      name,
+      digest: target.digest,
+      mediaType: topType,
+      manifest: { mediaType: manifestType, digest: manifestDesc.digest, size: manifestDesc.size },
+      configDigest: configDesc.digest,
+      layers: layers.map((l, i) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size, diffId: diffIds[i]! })),
+      chainIds,
+      config: parseImageConfig(configJson),
+      platform: { os: platform.os ?? 'linux', architecture: platform.architecture ?? '', ...(platform.variant ? { variant: platform.variant } : {}) },
+      size: layers.reduce((n, l) => n + l.size, configDesc.size + manifestDesc.size),
+      created: configJson.created,
+      pulledAt: new Date().toISOString(),
+      pinned: false,
+    };
+    await deps.images.put(image);
+    return { image, fetched: true };
+  } catch (err) {
+    await rollback(deps, created, lease);
+    throw pullError(input, err);
+  } finally {
+    lease.release();
+  }
+}
+
+/** True when the manifest, config, every layer blob and (when unpacking) the rootfs snapshot exist. */
+async function isComplete(deps: PullDeps, image: ImageRecord, unpack: boolean): Promise<boolean> {
+  const digests = [image.digest, image.manifest.digest, image.configDigest, ...image.layers.map((l) => l.digest)];
+  const present = await Promise.all(digests.map((d) => deps.content.has(d)));
+  if (present.includes(false)) return false;
+  if (unpack && image.chainIds.length > 0) return deps.snapshotter!.has(image.chainIds[image.chainIds.length - 1]!);
+  return true;
+}
+
+/** Removes what a failed pull created, unless another image or pull uses it. */
+async function rollback(deps: PullDeps, created: { digests: string[]; chainIds: string[] }, lease: { release(): void }): Promise<void> {
+  lease.release();
+  const images = await deps.images.list().catch(() => []);
+  const keepDigests = deps.leases.digests();
+  const keepChains = deps.leases.chainIds();
+  for (const image of images) {
+    for (const d of [image.digest, image.manifest.digest, image.configDigest, ...image.layers.map((l) => l.digest)]) keepDigests.add(d);
+    for (const c of image.chainIds) keepChains.add(c);
+  }
+  for (const c of created.chainIds.reverse()) if (!keepChains.has(c)) await deps.snapshotter?.remove(c).catch(() => {});
+  for (const d of created.digests) if (!keepDigests.has(d)) await deps.content.delete(d).catch(() => {});
+}
+
+function pullError(input: string, err: unknown): Error {
+  const e = err as Error & { code?: string };
+  const wrapped = new Error(`pull ${input}: ${e.message}`, { cause: err }) as Error & { code?: string };
+  wrapped.code = e.code;
+  return wrapped;
+}
+
+/**
+ * Streams blob `desc` into `writer`, resuming at the writer's offset after a dropped connection
+ * (up to 5 attempts). Not-found, auth and verification failures are not retried.
+ */
+async function download(client: RegistryClient, source: RepositorySource, desc: Descriptor, writer: IngestWriter,
+  onBytes?: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const stream = await client.openBlob(source, desc, writer.offset);
+      try {
+        for await (const chunk of stream) {
+          if (signal?.aborted) throw signal.reason;
+          await writer.write(chunk as Buffer);
+          onBytes?.(writer.offset);
+        }
+      } finally {
+        stream.destroy();
+      }
+      if (writer.offset === desc.size) return;
+      throw new Error(`connection closed after ${writer.offset} of ${desc.size} bytes`);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      const permanent = err instanceof ContentError || signal?.aborted
+        || (err instanceof RegistryError && !['unavailable', 'protocol'].includes(e.code ?? ''))
+        || e.name === 'UnauthorizedError';
+      if (permanent) throw err;
+      if (attempt >= DOWNLOAD_ATTEMPTS) {
+        throw new RegistryError(`fetch blob ${desc.digest}: ${e.message} (gave up after ${attempt} attempts)`, 'unavailable', undefined, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** Runs at most `n` of the given tasks at once, in submission order. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return <T>(task: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => {
+    const start = (): void => {
+      running++;
+      task().then(resolve, reject).finally(() => {
+        running--;
+        waiting.shift()?.();
+      });
+    };
+    if (running < n) start();
+    else waiting.push(start);
+  });
+}

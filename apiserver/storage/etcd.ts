@@ -137,7 +137,7 @@ export class EtcdStorage implements Storage {
         stream.write({ create_request: { key: Buffer.from('\0skiff-compaction-probe'), start_revision: 1 } });
       });
     } finally {
-      stream.cancel();
+      closeStream(stream);
     }
   }
 
@@ -227,7 +227,7 @@ class EtcdWatch implements Watch {
     this.cancelled = true;
     clearInterval(this.progressTimer);
     clearTimeout(this.retryTimer);
-    this.stream?.cancel();
+    if (this.stream) closeStream(this.stream);
     this.stream = undefined;
     this.onCancel();
   }
@@ -241,7 +241,7 @@ class EtcdWatch implements Watch {
       return;
     }
     if (this.cancelled) {
-      stream.cancel();
+      closeStream(stream);
       return;
     }
     this.stream = stream;
@@ -252,7 +252,12 @@ class EtcdWatch implements Watch {
       create_request: {
         key: this.storage.encode(this.opts.prefix),
         range_end: this.storage.rangeEnd(this.opts.prefix),
-        start_revision: this.lastRevision + 1,
+        // One revision early on purpose: etcd accepts a watch starting exactly at its compacted
+        // revision but has already dropped a delete at that revision, which would be a silent
+        // gap. Starting at lastRevision makes etcd refuse that case (CompactedError) as the
+        // SQLite backend does; the extra event at lastRevision is filtered out in handle().
+        // (0 would mean "from now" to etcd.)
+        start_revision: Math.max(this.lastRevision, 1),
         prev_kv: true,
         progress_notify: true,
       },
@@ -335,4 +340,12 @@ class EtcdWatch implements Watch {
     }, this.backoffMs);
     this.backoffMs = Math.min(this.backoffMs * 2, 5000);
   }
+}
+
+// Ending our side before cancelling keeps etcd3 from counting the cancellation as a host
+// failure: it marks a host failed on a stream error only while the stream is writable, and
+// three such marks open its circuit breaker, stalling every call to that host for 5 seconds.
+function closeStream(stream: IDuplexStream<IWatchRequest, IWatchResponse>): void {
+  stream.end();
+  stream.cancel();
 }

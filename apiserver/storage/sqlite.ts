@@ -123,9 +123,8 @@ export class SqliteStorage implements Storage {
       getMeta: this.db.prepare('SELECT value FROM meta WHERE name = ?'),
       setMeta: this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
       // A row is invisible to every read at revision >= R when a newer row of the same key is
-      // also <= R, or when it is a deletion that is the key's newest row <= R. The row at
-      // exactly R stays even if it is a deletion, so a watch from R-1 still sees its event.
-      compact: this.db.prepare(`DELETE FROM kv WHERE id <= @rev AND ((deleted = 1 AND id < @rev) OR id <
+      // also <= R, or when it is a deletion that is the key's newest row <= R.
+      compact: this.db.prepare(`DELETE FROM kv WHERE id <= @rev AND (deleted = 1 OR id <
         (SELECT MAX(k2.id) FROM kv AS k2 WHERE k2.name = kv.name AND k2.id <= @rev))`),
       listRange: this.db.prepare(listSql('name >= ? AND name < ?')),
       listAll: this.db.prepare(listSql('name >= ?')),
@@ -217,9 +216,9 @@ export class SqliteStorage implements Storage {
       prefix: opts.prefix,
       rangeEnd: prefixEnd(opts.prefix),
     };
-    // As in etcd, a watch may start at the compacted revision itself (afterRevision =
-    // compacted - 1): compaction keeps the row at exactly the compacted revision.
-    if (opts.afterRevision < this.compactRevision - 1) {
+    // Events at or below the compacted revision may be gone (a delete at exactly that
+    // revision is), so only a watch from the compacted revision onwards is gap-free.
+    if (opts.afterRevision < this.compactRevision) {
       watcher.subscriber.failLater(new CompactedError(opts.afterRevision, this.compactRevision));
       return watcher.subscriber;
     }

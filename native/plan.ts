@@ -132,3 +132,21 @@ export interface ContainerPlan {
   stateDir: string;
   io: PlanIo;
 }
+
+/**
+ * One more process in a running container (kubectl exec, exec probes). The helper joins
+ * the init's namespaces (read from /proc/<pid>/ns/<type>) and cgroups, then runs
+ * `process` with the same security settings a container process gets.
+ */
+export interface ExecPlan {
+  /** Host pid of the container's init. */
+  pid: number;
+  /** Namespaces to join, in this order (normally those the container was created with). */
+  namespaces: NamespaceType[];
+  /** cgroup.procs files the process is placed in before it starts (the container's). */
+  cgroupProcs: string[];
+  process: PlanProcess;
+  seccomp?: { program: Buffer; flags: number };
+  /** fds to become the process's 0, 1, 2; a missing or negative entry gets a new pipe. */
+  stdio?: [number, number, number];
+}

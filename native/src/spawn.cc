@@ -1,0 +1,119 @@
+#include "spawn.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+extern char** environ;
+
+bool spawn_monitor(const char* monitor_path, const char* mode, const std::vector<uint8_t>& plan,
+                   const int stdio[3], MonitorAnswer* answer, Failure* f) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail(f, Step::monitor_spawn, "socketpair");
+  Fd ours(sv[0]), theirs(sv[1]);
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  for (int i = 0; i < 3; i++) {
+    if (stdio != nullptr && stdio[i] >= 0) posix_spawn_file_actions_adddup2(&fa, stdio[i], i);
+    else posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDWR, 0);
+  }
+  posix_spawn_file_actions_adddup2(&fa, theirs.get(), 3);
+  // A new session (no controlling terminal, no signals from the agent's process group),
+  // default dispositions and an empty mask: node ignores SIGPIPE and pool threads block
+  // signals, and both would otherwise be inherited through exec.
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  char* argv[] = {const_cast<char*>("skiff-monitor"), const_cast<char*>(mode), nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, monitor_path, &fa, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return fail_with(f, Step::monitor_spawn, rc, "posix_spawn", monitor_path);
+  theirs.reset();
+  uint32_t len = static_cast<uint32_t>(plan.size());
+  bool sent = write_all(ours.get(), &len, sizeof len) && write_all(ours.get(), plan.data(), plan.size());
+  int sent_errno = errno;
+  // The spawned copy forks the long-lived monitor and exits at once: reap it here so it is
+  // never a zombie of node's (libuv only reaps children it started itself).
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!sent) return fail_with(f, Step::monitor_sync, sent_errno, "write", monitor_path);
+  int fd = -1;
+  if (!recv_with_fd(ours.get(), &answer->msg, sizeof answer->msg, &fd))
+    return fail_with(f, Step::monitor_sync, errno != 0 ? errno : EPIPE, "recv", monitor_path);
+  if (fd >= 0) close(fd);
+  if (answer->msg.kind == MSG_ERROR) {
+    failure_from_msg(f, answer->msg);
+    return false;
+  }
+  answer->sock = std::move(ours);
+  return true;
+}
+
+bool start_container(const char* fifo_path, int timeout_ms, Failure* f) {
+  // O_NONBLOCK: open succeeds without a writer, so a dead init cannot hang us in open(2).
+  Fd fifo(open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fifo.ok()) return fail(f, Step::process_exec_fifo, "open", fifo_path);
+  struct pollfd pfd = {fifo.get(), POLLIN, 0};
+  for (;;) {
+    int rc = poll(&pfd, 1, timeout_ms);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) return fail(f, Step::process_exec_fifo, "poll", fifo_path);
+    if (rc == 0) return fail_with(f, Step::process_exec_fifo, ETIMEDOUT, "poll", fifo_path);
+    char byte;
+    ssize_t n = read(fifo.get(), &byte, 1);
+    if (n == 1) break;
+    if (n < 0 && errno == EAGAIN) continue;
+    // POLLHUP with no byte: the init opened and closed without writing, i.e. it died.
+    return fail_with(f, Step::process_exec_fifo, n < 0 ? errno : ESRCH, "read", fifo_path);
+  }
+  unlink(fifo_path);
+  return true;
+}
+
+static uint64_t read_start_time(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  Fd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.ok()) return 0;
+  ssize_t n = read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  char* p = strrchr(buf, ')');
+  if (p == nullptr) return 0;
+  int field = 2;
+  while (*p != '\0' && field < 22) {
+    if (*p == ' ') field++;
+    p++;
+  }
+  return field == 22 ? strtoull(p, nullptr, 10) : 0;
+}
+
+bool signal_process(pid_t pid, uint64_t start_time, int sig, Failure* f) {
+  // The pidfd pins the process: once we hold it and the start time matches, the signal
+  // cannot hit a recycled pid.
+  Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd.ok()) return fail(f, Step::process_signal, "pidfd_open", nullptr);
+  if (start_time != 0 && read_start_time(pid) != start_time)
+    return fail_with(f, Step::process_signal, ESRCH, "pidfd_open", nullptr);
+  if (syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) != 0)
+    return fail(f, Step::process_signal, "pidfd_send_signal", nullptr);
+  return true;
+}

@@ -1,0 +1,24 @@
+// Node side of the monitor protocol: spawn skiff-monitor, hand it the plan, read its answer.
+// Runs on a libuv pool thread; the spawned child only dup2s and execs (posix_spawn uses
+// CLONE_VFORK, safe in a multi-threaded process).
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "errors.h"
+#include "fd.h"
+
+struct MonitorAnswer {
+  SyncMsg msg;  // MSG_CREATED / MSG_STARTED
+  Fd sock;      // still-open socket to the monitor (exec: the exit status arrives on it)
+};
+
+/** Spawns `monitor_path mode` with the plan on fd 3 and stdio on 0-2 (-1: /dev/null). */
+bool spawn_monitor(const char* monitor_path, const char* mode, const std::vector<uint8_t>& plan,
+                   const int stdio[3], MonitorAnswer* answer, Failure* f);
+/** Opens the exec fifo for reading and consumes the init's byte: the container's `start`. */
+bool start_container(const char* fifo_path, int timeout_ms, Failure* f);
+/** pidfd_open + start-time check + pidfd_send_signal; false (errno ESRCH) if gone or recycled. */
+bool signal_process(pid_t pid, uint64_t start_time, int sig, Failure* f);

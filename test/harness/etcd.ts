@@ -19,6 +19,8 @@ export interface EtcdServer {
   dataDir: string;
   /** Stops etcd and removes its data dir; idempotent. */
   stop(): Promise<void>;
+  /** Stops etcd and starts it again on the same ports and data (a crash-free restart). */
+  restart(): Promise<void>;
 }
 
 /** The name e2e tests use for a started etcd. */
@@ -70,7 +72,7 @@ async function startOnce(name: string): Promise<EtcdServer> {
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const endpoint = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
-  const child = spawn(ETCD_BINARY, [
+  const args = [
     '--name', name,
     '--data-dir', dataDir,
     '--listen-client-urls', endpoint,
@@ -81,20 +83,28 @@ async function startOnce(name: string): Promise<EtcdServer> {
     '--initial-cluster-state', 'new',
     '--log-level', 'warn',
     '--logger', 'zap',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
-
+  ];
+  let child: ChildProcess | undefined;
+  const run = async () => {
+    let stderr = '';
+    child = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+    await waitHealthy(endpoint, child, () => stderr);
+  };
   const server: EtcdServer = {
     endpoint,
     dataDir,
     stop: async () => {
-      await stopProcess(child);
+      if (child) await stopProcess(child);
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      if (child) await stopProcess(child);
+      await run();
     },
   };
   try {
-    await waitHealthy(endpoint, child, () => stderr);
+    await run();
     return server;
   } catch (err) {
     await server.stop();

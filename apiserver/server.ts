@@ -1,0 +1,265 @@
+// `startApiServer`: opens storage, makes or loads the PKI, creates the system namespaces,
+// and serves the Kubernetes API over HTTPS. Every request passes
+//   authenticate -> authorize -> route -> (decode -> admission -> storage CAS) -> respond
+// and every failure leaves as a Status object.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import express from 'express';
+import { ANONYMOUS, ClientCertAuthenticator, TokenAuthenticator, authenticate, type Authenticator, type UserInfo } from './authn.js';
+import { PUBLIC_PATHS, authorize, mastersAuthorizer, publicInfoAuthorizer, type Authorizer } from './authz.js';
+import { aggregatedContentType, aggregatedDiscovery, legacyCoreVersions, legacyGroup, legacyGroupList, legacyResourceList, negotiateAggregated } from './discovery.js';
+import { handleResource, sendJson, type HandlerDeps } from './handlers.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { ObjectStore } from './object-store.js';
+import { groupVersionDocument, openApiRoot } from './openapi.js';
+import { ensurePki, type ClusterPki } from './pki.js';
+import { parseResourcePath } from './request-info.js';
+import { RESOURCES } from './resources.js';
+import { ResourceRest } from './rest.js';
+import { ApiError, forbidden, statusOf, unauthorized } from './status.js';
+import { openStorage, type Storage } from './storage/index.js';
+import { WatchSource } from './watch-source.js';
+
+export interface ApiServerOptions {
+  /** Where the PKI, kubeconfig and (without etcd) state.db live. */
+  dataDir: string;
+  /** HTTPS port; 0 picks a free one. Default 6443. */
+  port?: number;
+  /** Address to listen on. Default all interfaces. */
+  host?: string;
+  /** Put the state in etcd instead of DATA_DIR/state.db. */
+  etcdEndpoints?: string[];
+  /** Key prefix inside etcd (tests use one per run). */
+  etcdPrefix?: string;
+  /** Extra authenticators tried after client certificates and tokens (node identities, later). */
+  authenticators?: Authenticator[];
+  /** Extra authorizers consulted after the built-in ones. */
+  authorizers?: Authorizer[];
+  /** Bookmark interval for watches that allow them. Default 60 s, as kube. */
+  bookmarkIntervalMs?: number;
+  /** How often storage reports progress (bookmark source). */
+  progressIntervalMs?: number;
+}
+
+/** A running API server. */
+export interface ApiServer {
+  /** https://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  pki: ClusterPki;
+  storage: Storage;
+  /** Static bearer tokens; add identities here (e.g. node join tokens). */
+  tokens: TokenAuthenticator;
+  /** Ends watches, stops listening, closes storage. */
+  close(): Promise<void>;
+}
+
+/** Namespaces every cluster has from the start. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-skiff',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.23.0',
+  compiler: 'gc',
+  platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+const METHOD_VERBS: Record<string, string> = { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
+async function ensureSystemNamespaces(rest: ResourceRest): Promise<void> {
+  const info = RESOURCES.find((r) => r.kind === 'Namespace')!;
+  const system: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
+  for (const name of SYSTEM_NAMESPACES) {
+    try {
+      await rest.create(info, undefined, { metadata: { name } }, { user: system, dryRun: false, fieldManager: 'skiff-apiserver', fieldValidation: 'Strict', warnings: [] });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    }
+  }
+}
+
+/** Starts the API server; resolves once it listens and the system namespaces exist. */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const pki = await ensurePki(opts.dataDir);
+  const storage = opts.etcdEndpoints?.length
+    ? openStorage({ etcdEndpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, progressIntervalMs: opts.progressIntervalMs })
+    : openStorage({ sqlitePath: join(opts.dataDir, 'state.db'), progressIntervalMs: opts.progressIntervalMs });
+  const rest = new ResourceRest(new ObjectStore(storage));
+  const watches = new WatchSource(storage);
+  await ensureSystemNamespaces(rest);
+
+  const tokens = new TokenAuthenticator();
+  const authenticators: Authenticator[] = [new ClientCertAuthenticator(), tokens, ...(opts.authenticators ?? [])];
+  const authorizers: Authorizer[] = [mastersAuthorizer, publicInfoAuthorizer, ...(opts.authorizers ?? [])];
+  const runningWatches = new Set<() => void>();
+  const deps: HandlerDeps = {
+    rest,
+    watches,
+    watchSettings: { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, defaultTimeoutSeconds: 1800 },
+    trackWatch: (stop) => {
+      runningWatches.add(stop);
+      return () => runningWatches.delete(stop);
+    },
+  };
+  let ready = false;
+  let port = 0;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  // Authentication and authorization, before any body is read.
+  app.use((req, res, next) => {
+    void (async () => {
+      const hasCredentials = Boolean(req.headers.authorization) || (req.socket as unknown as { authorized?: boolean }).authorized;
+      const user = (await authenticate(authenticators, req)) ?? (req.headers.authorization ? undefined : ANONYMOUS);
+      if (!user) throw unauthorized();
+      const path = req.path;
+      const verb = METHOD_VERBS[req.method] ?? req.method.toLowerCase();
+      const r = parseResourcePath(path);
+      const allowed = authorize(authorizers, {
+        user, verb, path,
+        resource: r ? { group: r.group, resource: r.resource, subresource: r.subresource, namespace: r.namespace, name: r.name } : undefined,
+      });
+      if (!allowed) {
+        if (user === ANONYMOUS && !hasCredentials) throw unauthorized();
+        throw forbidden(`User "${user.name}" cannot ${verb} ${r ? `resource "${r.resource}"` : `path "${path}"`}${r?.namespace ? ` in the namespace "${r.namespace}"` : ''}`);
+      }
+      res.locals.user = user;
+      next();
+    })().catch(next);
+  });
+
+  app.get(['/readyz', '/livez', '/healthz'], (_req, res) => {
+    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : 'not ready');
+  });
+  app.get('/version', (_req, res) => sendJson(res, 200, VERSION_INFO));
+
+  app.get('/api', (req, res) => {
+    const v = negotiateAggregated(req.headers.accept);
+    if (v) {
+      res.setHeader('Vary', 'Accept');
+      res.setHeader('Content-Type', aggregatedContentType(v));
+      return res.status(200).send(JSON.stringify(aggregatedDiscovery(true, v)));
+    }
+    sendJson(res, 200, legacyCoreVersions(`${req.socket.localAddress}:${port}`));
+  });
+  app.get('/apis', (req, res) => {
+    const v = negotiateAggregated(req.headers.accept);
+    if (v) {
+      res.setHeader('Vary', 'Accept');
+      res.setHeader('Content-Type', aggregatedContentType(v));
+      return res.status(200).send(JSON.stringify(aggregatedDiscovery(false, v)));
+    }
+    sendJson(res, 200, legacyGroupList());
+  });
+  app.get('/api/:version', (req, res, next) => {
+    const list = legacyResourceList('', req.params.version);
+    if (!list) return next();
+    sendJson(res, 200, list);
+  });
+  app.get('/apis/:group', (req, res, next) => {
+    const g = legacyGroup(req.params.group);
+    if (!g) return next();
+    sendJson(res, 200, g);
+  });
+  app.get('/apis/:group/:version', (req, res, next) => {
+    const list = legacyResourceList(req.params.group, req.params.version);
+    if (!list) return next();
+    sendJson(res, 200, list);
+  });
+  app.get('/openapi/v3', (_req, res) => sendJson(res, 200, openApiRoot()));
+  app.get('/openapi/v3/*rest', (req, res, next) => {
+    const doc = groupVersionDocument(req.path.slice('/openapi/v3/'.length));
+    if (!doc) return next();
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', req.query.hash === doc.hash ? 'public, immutable' : 'no-cache, private');
+    res.setHeader('Etag', `"${doc.hash}"`);
+    res.status(200).send(doc.body);
+  });
+
+  // Resource requests: the body is read raw (JSON, YAML or a patch; kubectl's PUT /scale
+  // sends no Content-Type at all, P7) and decoded by the handler.
+  app.use(['/api', '/apis'], express.raw({ type: () => true, limit: '16mb' }), (req, res, next) => {
+    const r = parseResourcePath(req.originalUrl.split('?')[0]!);
+    if (!r) return next();
+    const query = new URL(req.originalUrl, 'https://localhost').searchParams;
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    handleResource(deps, r, { req, res, user: res.locals.user as UserInfo, query, body }).catch(next);
+  });
+
+  app.use((req, res) => {
+    sendJson(res, 404, new ApiError(404, 'NotFound', `the server could not find the requested resource (${req.method} ${req.path})`).toStatus());
+  });
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    let status = statusOf(err);
+    if (!(err instanceof ApiError) && e.type === 'entity.too.large') status = new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large (limit 16 MiB)').toStatus();
+    if (status.code >= 500) console.error(`skiff apiserver: ${(err as Error)?.stack ?? String(err)}`);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendJson(res, status.code, status);
+  });
+
+  const server: Server = createServer({
+    cert: pki.serving.cert,
+    key: pki.serving.key,
+    ca: pki.ca.cert,
+    // Ask for a client certificate but let token and anonymous callers through; the
+    // authenticator decides from socket.authorized.
+    requestCert: true,
+    rejectUnauthorized: false,
+  }, app as unknown as (req: IncomingMessage, res: ServerResponse) => void);
+  server.keepAliveTimeout = 65_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 6443, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as { port: number }).port;
+  const url = `https://127.0.0.1:${port}`;
+  const kubeconfigPath = join(opts.dataDir, 'kubeconfig.yaml');
+  writeKubeconfig(kubeconfigPath, url, pki.ca.cert, pki.admin);
+  ready = true;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      for (const stop of [...runningWatches]) stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Requests still running after a grace period are cut off.
+        setTimeout(() => { for (const s of sockets) s.destroy(); }, 2000).unref();
+      });
+      await watches.close();
+      await storage.close();
+    })();
+    return closing;
+  };
+  return { url, port, kubeconfigPath, pki, storage, tokens, close };
+}
+
+export { PUBLIC_PATHS };

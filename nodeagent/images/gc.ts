@@ -12,9 +12,9 @@ export interface InUse {
   chainIds?: Iterable<string>;
 }
 
-/** A snapshotter GC can sweep: it must list what it holds. */
+/** A snapshotter GC can sweep: it lists what it holds, with each snapshot's parent. */
 export interface SweepableSnapshotter extends LayerSnapshotter {
-  list(): Promise<string[]>;
+  list(): Promise<Array<{ chainId: string; parent?: string }>>;
 }
 
 export interface GcResult {
@@ -53,10 +53,18 @@ export async function collectGarbage(
   }
   const snapshotter = deps.snapshotter as Partial<SweepableSnapshotter> | undefined;
   if (snapshotter?.list) {
-    // Order does not matter: an image lists the chainID of every prefix of its stack, so a
-    // kept snapshot's parents are all kept too.
-    for (const chainId of await snapshotter.list()) {
-      if (keepChains.has(chainId) || deps.leases.chainIds().has(chainId)) continue;
+    const all = await snapshotter.list();
+    const parentOf = new Map(all.map((s) => [s.chainId, s.parent]));
+    const depth = (id: string): number => {
+      let n = 0;
+      for (let p = parentOf.get(id); p !== undefined; p = parentOf.get(p)) n++;
+      return n;
+    };
+    // Deepest first: a snapshot cannot be removed while another is built on it. An image lists
+    // the chainID of every prefix of its stack, so a kept snapshot's parents are kept too.
+    const doomed = all.map((s) => s.chainId).filter((c) => !keepChains.has(c)).sort((a, b) => depth(b) - depth(a));
+    for (const chainId of doomed) {
+      if (deps.leases.chainIds().has(chainId)) continue;
       await snapshotter.remove!(chainId);
       result.removedSnapshots.push(chainId);
     }

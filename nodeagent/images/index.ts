@@ -15,3 +15,6 @@ export { ImageStore, parseImageConfig, type ImageConfig, type ImageRecord } from
 export { collectGarbage, type GcResult, type InUse } from './gc.js';
 export { hostPlatform, platformMatches, formatPlatform, type Descriptor, type Platform } from './media-types.js';
 export { chainIds, chainIdOf } from './chain-id.js';
+export { Snapshotter, type SnapshotInfo, type ApplySnapshotRequest, type SnapshotUsage } from './snapshots.js';
+export { flattenLayers, type FlattenOptions } from './flatten.js';
+export { prepareRootfs, removeRootfs, overlayOptions, mountOverlay, unmountOverlay, type OverlayRootfs, type RootfsStore } from './rootfs.js';

@@ -15,7 +15,7 @@ import { RegistryError, manifestMediaType, type RegistryClient, type RepositoryS
 export interface LayerSnapshotter {
   has(chainId: string): boolean | Promise<boolean>;
   /** Unpacks the layer blob at `layerPath` on top of `parentChainId`, verifying `diffId`. */
-  apply(request: { chainId: string; parentChainId?: string; diffId: string; layerPath: string; mediaType: string }): Promise<unknown>;
+  apply(request: { chainId: string; parentChainId?: string; diffId: string; layerPath: string }): Promise<unknown>;
   remove(chainId: string): Promise<unknown>;
 }
 
@@ -179,11 +179,11 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
         if (unpack) {
           const snapshotter = deps.snapshotter!;
           if (await snapshotter.has(chainIds[i]!)) {
-            p.cached = p.cached || true;
+            p.cached = true;
           } else {
             p.state = 'unpacking';
             report();
-            await snapshotter.apply({ chainId: chainIds[i]!, parentChainId: chainIds[i - 1], diffId: diffIds[i]!, layerPath: path, mediaType: layer.mediaType })
+            await snapshotter.apply({ chainId: chainIds[i]!, parentChainId: chainIds[i - 1], diffId: diffIds[i]!, layerPath: path })
               .catch((err: Error) => { throw new Error(`unpack layer ${i} (${layer.digest}): ${err.message}`, { cause: err }); });
             created.chainIds.push(chainIds[i]!);
           }

@@ -99,7 +99,8 @@ export class EtcdStorage implements Storage {
 
   async currentRevision(): Promise<number> {
     const res = await this.call('read revision of', this.prefix || '/', () =>
-      this.client.kv.range({ key: this.encode(''), count_only: true }));
+      // Any single-key read returns the store revision in its header; etcd refuses an empty key.
+      this.client.kv.range({ key: this.encode('\0'), count_only: true }));
     return Number(res.header.revision);
   }
 

@@ -3,8 +3,10 @@
 // Skiff's own. Kubernetes-style defaults live in default-spec.ts, which produces a spec.
 import { isAbsolute, resolve } from 'node:path';
 import type { ContainerPlan, NamespaceType, PlanDevice, PlanIo, PlanMount, PlanRlimit } from '../../native/plan.js';
+import { basename } from 'node:path';
+import type { CgroupHandle } from './cgroups/cgroup.js';
 import { capabilityMask } from './capabilities.js';
-import { MS_BIND, parseMountOptions, parsePropagation } from './mount-options.js';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, parseMountOptions, parsePropagation } from './mount-options.js';
 import type { OciDeviceRule, OciSpec } from './oci-spec.js';
 import { compileSeccomp } from './seccomp/compile.js';
 
@@ -17,6 +19,8 @@ export interface PlanOptions {
   io: PlanIo;
   /** cgroup.procs files of the already-created cgroup (cgroupProcsFiles). */
   cgroupProcs: string[];
+  /** The container's cgroup, which a `cgroup` mount in the spec shows at its destination. */
+  cgroup?: CgroupHandle;
 }
 
 /** Raised for a config the plan cannot carry out; `field` is the config.json path. */
@@ -76,13 +80,15 @@ function planNamespaces(spec: OciSpec): ContainerPlan['namespaces'] {
   });
 }
 
-function planMounts(spec: OciSpec, bundle: string): PlanMount[] {
-  return (spec.mounts ?? []).map((m, i) => {
+function planMounts(spec: OciSpec, bundle: string, cgroup: CgroupHandle | undefined): PlanMount[] {
+  const cgroupNamespace = (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup' && !n.path);
+  return (spec.mounts ?? []).flatMap((m, i) => {
     if (!isAbsolute(m.destination)) throw new SpecError(`mounts[${i}].destination`, `${m.destination} must be absolute`);
     const opts = parseMountOptions(m.options, m.type);
     const isBind = (opts.flags & MS_BIND) !== 0;
+    if (m.type === 'cgroup' && !isBind) return planCgroupMount(m.destination, opts.flags, cgroup, cgroupNamespace, `mounts[${i}]`);
     const source = m.source ?? m.type ?? 'none';
-    return {
+    return [{
       destination: m.destination,
       source: isBind ? resolve(bundle, source) : source,
       type: isBind ? 'bind' : (m.type ?? 'none'),
@@ -90,8 +96,34 @@ function planMounts(spec: OciSpec, bundle: string): PlanMount[] {
       propagation: opts.propagation,
       data: opts.data,
       remount: opts.remount,
-    };
+    }];
   });
+}
+
+/**
+ * A `cgroup` mount shows the container its own cgroup, as runc does: on v2 a cgroup2
+ * mount when the container has a cgroup namespace, else a bind of its cgroup directory;
+ * on v1 a tmpfs with one bind per hierarchy (/sys/fs/cgroup/memory is the container's
+ * memory cgroup). The tmpfs itself stays writable because the plan cannot remount it
+ * after the binds are made under it; every bind carries the mount's flags (ro).
+ */
+function planCgroupMount(destination: string, flags: number, cgroup: CgroupHandle | undefined, cgroupNamespace: boolean, field: string): PlanMount[] {
+  if (!cgroup) throw new SpecError(field, 'a cgroup mount needs the container\'s cgroup (PlanOptions.cgroup)');
+  const bind = (source: string, dest: string): PlanMount => ({
+    destination: dest, source, type: 'bind', flags: flags | MS_BIND, propagation: 0, data: '', remount: true,
+  });
+  if (cgroup.version === 2) {
+    if (cgroupNamespace) return [{ destination, source: 'cgroup2', type: 'cgroup2', flags, propagation: 0, data: '', remount: false }];
+    return [bind(cgroup.dirs['']!, destination)];
+  }
+  const tmpfs: PlanMount = {
+    destination, source: 'tmpfs', type: 'tmpfs', flags: MS_NOSUID | MS_NOEXEC | MS_NODEV, propagation: 0, data: 'mode=755,size=64k', remount: false,
+  };
+  const binds = Object.entries(cgroup.dirs).map(([key, dir]) => {
+    const name = key.startsWith('name=') ? key.slice(5) : key;
+    return bind(dir, `${destination.replace(/\/$/, '')}/${basename(name)}`);
+  });
+  return [tmpfs, ...binds];
 }
 
 function planDevices(spec: OciSpec, mounts: PlanMount[]): { devices: PlanDevice[]; devSymlinks: [string, string][] } {
@@ -138,7 +170,7 @@ export function planFromSpec(spec: OciSpec, opts: PlanOptions): ContainerPlan {
     // crun both leak them that way); refuse instead.
     throw new SpecError('linux.namespaces', 'a new mount namespace is required');
   }
-  const mounts = planMounts(spec, opts.bundle);
+  const mounts = planMounts(spec, opts.bundle, opts.cgroup);
   const { devices, devSymlinks } = planDevices(spec, mounts);
   const caps = proc.capabilities ?? {};
   const permitted = capabilityMask(caps.permitted, 'process.capabilities.permitted');

@@ -6,7 +6,8 @@ import { generateRuncSpec } from '../../../nodeagent/runtime/runc-spec.js';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_SLAVE, MS_STRICTATIME, parseMountOptions } from '../../../nodeagent/runtime/mount-options.js';
 import type { OciSpec } from '../../../nodeagent/runtime/oci-spec.js';
 
-const opts = { id: 'c1', bundle: '/b', stateDir: '/run/skiff/oci/c1', io: { mode: 'log' as const, logPath: '/l' }, cgroupProcs: ['/cg/cgroup.procs'] };
+const v1Cgroup = { version: 1 as const, path: '/c1', dirs: { 'cpu,cpuacct': '/sys/fs/cgroup/cpu,cpuacct/c1', memory: '/sys/fs/cgroup/memory/c1', 'name=systemd': '/sys/fs/cgroup/systemd/c1' } };
+const opts = { id: 'c1', bundle: '/b', stateDir: '/run/skiff/oci/c1', io: { mode: 'log' as const, logPath: '/l' }, cgroupProcs: ['/cg/cgroup.procs'], cgroup: v1Cgroup };
 
 describe('planFromSpec on a `runc spec` config', () => {
   const spec = generateRuncSpec();
@@ -40,6 +41,29 @@ describe('planFromSpec on a `runc spec` config', () => {
   it('keeps masked and read-only paths exactly', () => {
     expect(plan.maskedPaths).toEqual(spec.linux!.maskedPaths);
     expect(plan.readonlyPaths).toEqual(spec.linux!.readonlyPaths);
+  });
+});
+
+describe('the cgroup mount shows the container its own cgroup', () => {
+  const spec = generateRuncSpec();
+  it('v1: a tmpfs and one read-only bind per hierarchy', () => {
+    const mounts = planFromSpec(spec, opts).mounts.filter((m) => m.destination.startsWith('/sys/fs/cgroup'));
+    expect(mounts.map((m) => [m.destination, m.type, m.source])).toEqual([
+      ['/sys/fs/cgroup', 'tmpfs', 'tmpfs'],
+      ['/sys/fs/cgroup/cpu,cpuacct', 'bind', '/sys/fs/cgroup/cpu,cpuacct/c1'],
+      ['/sys/fs/cgroup/memory', 'bind', '/sys/fs/cgroup/memory/c1'],
+      ['/sys/fs/cgroup/systemd', 'bind', '/sys/fs/cgroup/systemd/c1'],
+    ]);
+    expect(mounts[1]!.flags & MS_RDONLY).toBe(MS_RDONLY);
+    expect(mounts[1]!.remount).toBe(true);
+  });
+  it('v2: cgroup2 with a cgroup namespace, else a bind of the container\'s directory', () => {
+    const v2 = { version: 2 as const, path: '/c1', dirs: { '': '/sys/fs/cgroup/c1' }, mountPoint: '/sys/fs/cgroup' };
+    const bind = planFromSpec(spec, { ...opts, cgroup: v2 }).mounts.find((m) => m.destination === '/sys/fs/cgroup')!;
+    expect(bind).toMatchObject({ type: 'bind', source: '/sys/fs/cgroup/c1', remount: true });
+    const withNs = generateRuncSpec();
+    withNs.linux!.namespaces!.push({ type: 'cgroup' });
+    expect(planFromSpec(withNs, { ...opts, cgroup: v2 }).mounts.find((m) => m.destination === '/sys/fs/cgroup')).toMatchObject({ type: 'cgroup2' });
   });
 });
 

@@ -6,7 +6,8 @@
 // It talks to etcd through the `etcd3` package's raw gRPC clients (kv, watchClient) rather
 // than its high-level builders: those hide the watch response's compact_revision and cannot
 // send progress requests, both of which the API server needs (410 Gone, bookmarks).
-import { Etcd3, type IKeyValue, type IWatchResponse, type IDuplexStream, type IWatchRequest } from 'etcd3';
+import { noop } from 'cockatiel';
+import { Etcd3, isRecoverableError, type IKeyValue, type IWatchResponse, type IDuplexStream, type IWatchRequest } from 'etcd3';
 import { prefixEnd } from './key-range.js';
 import {
   CompactedError, KeyExistsError, NotFoundError, RevisionMismatchError, StorageError,
@@ -45,19 +46,27 @@ export class EtcdStorage implements Storage {
 
   constructor(opts: EtcdStorageOptions) {
     if (opts.endpoints.length === 0) throw new StorageError('open etcd storage: no endpoints given (--etcd-endpoints)');
-    this.client = new Etcd3({ hosts: opts.endpoints, dialTimeout: opts.dialTimeoutMs ?? 5000 });
+    // etcd3 retries every failed call three times by default. A write whose reply was lost may
+    // already be committed, and repeating it would report a false conflict (our own create as
+    // "already exists"), so only reads are retried, here in call(); a failed write surfaces
+    // and the API client retries it knowingly, as kube-apiserver's clients do.
+    this.client = new Etcd3({
+      hosts: opts.endpoints,
+      dialTimeout: opts.dialTimeoutMs ?? 5000,
+      faultHandling: { global: noop },
+    });
     this.prefix = opts.prefix ?? '';
     this.progressIntervalMs = opts.progressIntervalMs ?? 5000;
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
-    const res = await this.call('get', key, () => this.client.kv.range({ key: this.encode(key) }));
+    const res = await this.read('get', key, () => this.client.kv.range({ key: this.encode(key) }));
     return res.kvs[0] ? this.decode(res.kvs[0]) : undefined;
   }
 
   async list(opts: ListOptions): Promise<ListResult> {
     const from = opts.startKey !== undefined && opts.startKey > opts.prefix ? opts.startKey : opts.prefix;
-    const res = await this.call('list', opts.prefix, () => this.client.kv.range({
+    const res = await this.read('list', opts.prefix, () => this.client.kv.range({
       key: this.encode(from),
       range_end: this.rangeEnd(opts.prefix),
       revision: opts.revision && opts.revision > 0 ? opts.revision : 0,
@@ -98,7 +107,7 @@ export class EtcdStorage implements Storage {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.call('read revision of', this.prefix || '/', () =>
+    const res = await this.read('read revision of', this.prefix || '/', () =>
       // Any single-key read returns the store revision in its header; etcd refuses an empty key.
       this.client.kv.range({ key: this.encode('\0'), count_only: true }));
     return Number(res.header.revision);
@@ -184,6 +193,19 @@ export class EtcdStorage implements Storage {
     const current = res.responses[0]?.response_range?.kvs[0];
     if (!current) throw new NotFoundError(key);
     throw new RevisionMismatchError(key, expected, this.decode(current));
+  }
+
+  // Reads are idempotent: retry them over a brief etcd hiccup (leader change, reconnect).
+  private async read<T>(op: string, what: string, fn: () => Promise<T>, revision?: number): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call(op, what, fn, revision);
+      } catch (err) {
+        const cause = (err as Error).cause;
+        if (attempt >= 3 || !(cause instanceof Error) || !isRecoverableError(cause) || this.closed) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
   }
 
   private async call<T>(op: string, what: string, fn: () => Promise<T>, revision?: number): Promise<T> {

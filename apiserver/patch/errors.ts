@@ -2,7 +2,7 @@
 // API server turns them into a Status object without guessing.
 
 /** Reasons a patch can fail with, as Kubernetes spells them in `Status.reason`. */
-export type PatchErrorReason = 'BadRequest' | 'Invalid' | 'Conflict' | 'UnsupportedMediaType';
+export type PatchErrorReason = 'BadRequest' | 'Invalid' | 'Conflict' | 'UnsupportedMediaType' | 'NotFound';
 
 /** One field-level cause, as in `Status.details.causes`. */
 export interface PatchErrorCause {
@@ -16,6 +16,7 @@ const CODES: Record<PatchErrorReason, number> = {
   Invalid: 422,
   Conflict: 409,
   UnsupportedMediaType: 415,
+  NotFound: 404,
 };
 
 /** A patch that cannot be applied; `code` and `reason` are what the client must see. */

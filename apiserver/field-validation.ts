@@ -1,7 +1,7 @@
 // Decoding checks kube's strict JSON decoder does: a value of the wrong JSON type is a
 // 400, and unknown fields are rejected, warned about or dropped per `fieldValidation`.
 // The schema walk itself is api/'s (the same schemas /openapi/v3 serves).
-import { checkSchema } from '../api/schema.js';
+import { checkSchema } from '../api/index.js';
 import type { KubeObject, ResourceInfo } from './resources.js';
 import { badRequest } from './status.js';
 
@@ -26,11 +26,25 @@ export function checkFields(obj: KubeObject, info: ResourceInfo | { definition: 
     throw badRequest(`decode request body: ${typeErrors.map((p) => p.message).join('; ')}`,
       typeErrors.map((p) => ({ reason: 'FieldValueInvalid', field: p.field, message: p.message })));
   }
-  const unknown = problems.filter((p) => p.kind === 'unknown').map((p) => p.message);
-  if (!unknown.length || mode === 'Ignore') return [];
-  if (mode === 'Strict') {
+  const unknownProblems = problems.filter((p) => p.kind === 'unknown');
+  const unknown = unknownProblems.map((p) => p.message);
+  if (mode === 'Strict' && unknown.length) {
     throw badRequest(`strict decoding error: ${unknown.join(', ')}`,
       unknown.map((message) => ({ reason: 'FieldValueInvalid', message })));
   }
-  return unknown;
+  // Kube decodes into typed structs, so unknown fields are dropped, never stored.
+  for (const p of unknownProblems) dropField(obj, p.field);
+  return mode === 'Warn' ? unknown : [];
+}
+
+/** Deletes the field at a path like `spec.template.spec.containers[0].imagee`. */
+function dropField(obj: unknown, path: string): void {
+  const segments = path.match(/[^.[\]]+|\[\d+\]/g) ?? [];
+  let cursor: unknown = obj;
+  for (let i = 0; i < segments.length - 1 && cursor && typeof cursor === 'object'; i++) {
+    const seg = segments[i]!;
+    cursor = seg.startsWith('[') ? (cursor as unknown[])[Number(seg.slice(1, -1))] : (cursor as Record<string, unknown>)[seg];
+  }
+  const last = segments[segments.length - 1];
+  if (last && cursor && typeof cursor === 'object' && !Array.isArray(cursor)) delete (cursor as Record<string, unknown>)[last];
 }

@@ -4,7 +4,7 @@
 // on the server), plus components.schemas from api/ for `kubectl explain`.
 // Strategic merge patch is deliberately not listed in requestBody (see b.4 item 4).
 import { createHash } from 'node:crypto';
-import { openApiSchemas } from '../api/schema.js';
+import { openApiSchemas } from '../api/index.js';
 import { groupVersions } from './resources.js';
 
 function gvPath(group: string, version: string): string {

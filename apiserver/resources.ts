@@ -1,8 +1,8 @@
 // The REST face of every resource the API server serves: where it lives in the URL space,
 // which verbs and subresources it has, how it is named in discovery, and which fields a
 // field selector may use. Object shapes, schemas and defaults belong to `api/`.
-import { apiVersionOf, resourceTypes, type ResourceType } from '../api/resources.js';
-import type { KubeObject, ObjectMeta as ApiObjectMeta } from '../api/types.js';
+import { apiVersionOf, resourceTypes, type ResourceType } from '../api/index.js';
+import type { KubeObject, ObjectMeta as ApiObjectMeta } from '../api/index.js';
 
 /**
  * A served resource type (from api/'s resource table) plus what only the REST layer needs:

@@ -2,7 +2,7 @@
 // delete mean for any resource (uid, generation, generateName, finalizers, graceful
 // deletion, dry runs, managed fields, status subresources), independent of HTTP.
 import { randomUUID, randomInt } from 'node:crypto';
-import { applyDefaults } from '../api/defaults.js';
+import { applyDefaults } from '../api/index.js';
 import type { UserInfo } from './authn.js';
 import { checkFields, type FieldValidation } from './field-validation.js';
 import { ObjectStore, MODIFIED_MESSAGE } from './object-store.js';
@@ -308,7 +308,7 @@ export class ResourceRest {
         }
       }
       if (subresource !== 'status' && subresource !== 'binding') applyDefaults(next);
-      this.validate(info, next, current);
+      this.validate(info, next, current, subresource);
       if (sameContent(next, current)) return current;
       recordManager(next, ctx, operation, subresource === 'binding' ? undefined : subresource);
       if (ctx.dryRun) return next;
@@ -354,8 +354,8 @@ export class ResourceRest {
     for (const w of checkFields(obj, info, ctx.fieldValidation)) if (!ctx.warnings.includes(w)) ctx.warnings.push(w);
   }
 
-  private validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
-    const causes: StatusCause[] = validateObject(info, obj, old);
+  private validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject, subresource?: string): void {
+    const causes: StatusCause[] = validateObject(info, obj, old, subresource);
     if (causes.length) throw invalid(info, obj.metadata?.name ?? '', causes);
   }
 

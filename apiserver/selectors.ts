@@ -30,8 +30,8 @@ function splitTopLevel(s: string): string[] {
   return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 
-const KEY = String.raw`[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?`;
-const VALUE = String.raw`(([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?)`;
+const KEY = String.raw`[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?`;
+const VALUE = String.raw`((?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?)`;
 const reSet = new RegExp(String.raw`^(${KEY})\s+(in|notin)\s*\(([^)]*)\)$`);
 const reCmp = new RegExp(String.raw`^(${KEY})\s*(==|=|!=|>|<)\s*${VALUE}$`);
 const reExists = new RegExp(String.raw`^(!?)\s*(${KEY})$`);
@@ -47,8 +47,8 @@ export function parseLabelSelector(text: string | undefined): LabelSelector {
     }
     m = reCmp.exec(term);
     if (m) {
-      const op = m[3]!;
-      return { key: m[1]!, op: op === '==' || op === '=' ? '=' : op === '!=' ? '!=' : op === '>' ? 'gt' : 'lt', values: [m[4] ?? ''] };
+      const op = m[2]!;
+      return { key: m[1]!, op: op === '==' || op === '=' ? '=' : op === '!=' ? '!=' : op === '>' ? 'gt' : 'lt', values: [m[3] ?? ''] };
     }
     m = reExists.exec(term);
     if (m) return { key: m[2]!, op: m[1] ? '!' : 'exists', values: [] };

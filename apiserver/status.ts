@@ -73,7 +73,8 @@ export function conflict(info: ResourceInfo, name: string, why: string): ApiErro
 /** 422 with one cause per field problem, as kube's field.ErrorList renders. */
 export function invalid(info: ResourceInfo, name: string, causes: StatusCause[]): ApiError {
   const list = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message ?? '')).join(', ');
-  return new ApiError(422, 'Invalid', `${info.kind} "${name}" is invalid: ${causes.length > 1 ? `[${list}]` : list}`, {
+  const kind = info.group ? `${info.kind}.${info.group}` : info.kind;
+  return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${causes.length > 1 ? `[${list}]` : list}`, {
     ...detailsOf(info, name),
     kind: info.kind,
     causes,

@@ -77,10 +77,14 @@ export async function createContainer(plan: ContainerPlan): Promise<CreatedConta
   }
 }
 
-/** Lets a created container run its process (opens the exec fifo, like `runc start`). */
-export async function startContainer(stateDir: string, timeoutMs = 10_000): Promise<void> {
+/**
+ * Lets a created container exec its process (writes to stateDir/exec.fifo, like `runc
+ * start`). Rejects with code ENXIO (step 'process.exec-fifo') when the init is gone,
+ * ENOENT when it was already started.
+ */
+export async function startContainer(stateDir: string): Promise<void> {
   try {
-    await loadAddon().startContainer(join(stateDir, 'exec.fifo'), timeoutMs);
+    await loadAddon().startContainer(join(stateDir, 'exec.fifo'));
   } catch (e) {
     rethrow(e);
   }
@@ -105,7 +109,7 @@ export function signalProcess(pid: number, startTime: number, signal: NodeJS.Sig
   throw new NativeError(failure);
 }
 
-/** Start time of pid from /proc/<pid>/stat (field 22), or undefined when it does not exist. */
+/** Start time of pid from /proc/<pid>/stat (field 22), or undefined when it does not run (or is a zombie). */
 export function processStartTime(pid: number): number | undefined {
   let stat: string;
   try {
@@ -113,12 +117,13 @@ export function processStartTime(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-  // comm (field 2) may contain spaces and ')': count from the last ')'.
+  // comm (field 2) may contain spaces and ')': count from the last ')'. fields[0] is the state.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
   return Number(fields[19]);
 }
 
-/** True when pid runs and is the same process that had `startTime` (not a recycled pid). */
+/** True when pid runs and is the same process that had `startTime` (not a recycled pid, not a zombie). */
 export function isAlive(pid: number, startTime: number): boolean {
   return processStartTime(pid) === startTime;
 }

@@ -112,13 +112,12 @@ class MonitorWorker : public Napi::AsyncWorker {
 
 class StartWorker : public Napi::AsyncWorker {
  public:
-  StartWorker(Napi::Env env, std::string fifo, int timeout_ms)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fifo_(std::move(fifo)),
-        timeout_ms_(timeout_ms) {}
+  StartWorker(Napi::Env env, std::string fifo)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fifo_(std::move(fifo)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { ok_ = start_container(fifo_.c_str(), timeout_ms_, &failure_); }
+  void Execute() override { ok_ = start_container(fifo_.c_str(), &failure_); }
   void OnOK() override {
     if (ok_) deferred_.Resolve(Env().Undefined());
     else deferred_.Reject(failure_object(Env(), failure_));
@@ -128,7 +127,6 @@ class StartWorker : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   std::string fifo_;
-  int timeout_ms_;
   bool ok_ = false;
   Failure failure_ = {};
 };
@@ -153,9 +151,9 @@ Napi::Value ExecInContainer(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
-// startContainer(fifoPath: string, timeoutMs: number): Promise<void>
+// startContainer(fifoPath: string): Promise<void>
 Napi::Value StartContainer(const Napi::CallbackInfo& info) {
-  auto* w = new StartWorker(info.Env(), info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value());
+  auto* w = new StartWorker(info.Env(), info[0].As<Napi::String>().Utf8Value());
   w->Queue();
   return w->Promise();
 }

@@ -5,6 +5,7 @@
 #include "init.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -55,14 +56,23 @@ bool redirect_stdin(const InitContext& c, Failure* f) {
   return true;
 }
 
-// create -> start split: block until someone opens the fifo for reading. The fd is an
-// O_PATH taken before pivot_root; reopening it through /proc/self/fd works after the host
-// path is gone from our mount namespace.
+// create -> start split. The monitor opened the fifo O_RDONLY|O_NONBLOCK for us before
+// clone (while we are root; the fifo is 0600) and closed its own copy, so we are its only
+// reader. poll(2) on a fifo that never had a writer waits instead of reporting HUP; start
+// opens it O_WRONLY|O_NONBLOCK (ENXIO if we are gone) and writes one byte.
 bool wait_for_start(int fifo_fd, Failure* f) {
-  char path[32];
-  Fd fifo(open(proc_fd_path(path, fifo_fd), O_WRONLY | O_CLOEXEC));
-  if (!fifo.ok()) return fail(f, Step::process_exec_fifo, "open", "exec.fifo");
-  if (!write_all(fifo.get(), "0", 1)) return fail(f, Step::process_exec_fifo, "write", "exec.fifo");
+  struct pollfd pfd = {fifo_fd, POLLIN, 0};
+  for (;;) {
+    int rc = poll(&pfd, 1, -1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) return fail(f, Step::process_exec_fifo, "poll", "exec.fifo");
+    char byte;
+    ssize_t n = read(fifo_fd, &byte, 1);
+    if (n == 1) break;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    return fail_with(f, Step::process_exec_fifo, n < 0 ? errno : EPIPE, "read", "exec.fifo");
+  }
+  close(fifo_fd);
   return true;
 }
 

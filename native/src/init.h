@@ -5,7 +5,7 @@
 struct InitContext {
   const ContainerPlan* plan;
   int sync_fd;  // our end of the SOCK_SEQPACKET pair with the monitor (CLOEXEC)
-  int fifo_fd;  // O_PATH fd of stateDir/exec.fifo
+  int fifo_fd;  // stateDir/exec.fifo, opened O_RDONLY|O_NONBLOCK; the init is its only reader
   int stdout_fd, stderr_fd;  // write ends of the log pipes, -1 when io is inherited
   int join_fds[8];           // namespaces to join (setns), in plan order, except pid
   int join_types[8];

@@ -97,7 +97,7 @@ bool prepare(ContainerPlan& plan, Prepared* p, Failure* f) {
   p->fifo_path = plan.state_dir + "/exec.fifo";
   unlink(p->fifo_path.c_str());
   if (mkfifo(p->fifo_path.c_str(), 0600) != 0) return fail(f, Step::state_fifo, "mkfifo", p->fifo_path.c_str());
-  p->fifo.reset(open(p->fifo_path.c_str(), O_PATH | O_CLOEXEC));
+  p->fifo.reset(open(p->fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!p->fifo.ok()) return fail(f, Step::state_fifo, "open", p->fifo_path.c_str());
   p->ctx.fifo_fd = p->fifo.get();
   return true;
@@ -210,8 +210,10 @@ int run_create(ContainerPlan& plan) {
   long pid = syscall(SYS_clone, clone_flags_for(plan) | CLONE_PIDFD | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
   if (pid == 0) run_init(p.ctx);
   close(sv[1]);
+  // The init's fds are its own now; our copies would keep pipes and the fifo open.
   p.out_w.reset();
   p.err_w.reset();
+  p.fifo.reset();
   p.keep.clear();
   if (pid < 0) {
     fail(&f, Step::namespaces_clone, "clone");

@@ -67,23 +67,12 @@ bool spawn_monitor(const char* monitor_path, const char* mode, const std::vector
   return true;
 }
 
-bool start_container(const char* fifo_path, int timeout_ms, Failure* f) {
-  // O_NONBLOCK: open succeeds without a writer, so a dead init cannot hang us in open(2).
-  Fd fifo(open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+bool start_container(const char* fifo_path, Failure* f) {
+  // The init is the fifo's only reader; O_NONBLOCK makes a gone init an ENXIO here
+  // instead of a hang.
+  Fd fifo(open(fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fifo.ok()) return fail(f, Step::process_exec_fifo, "open", fifo_path);
-  struct pollfd pfd = {fifo.get(), POLLIN, 0};
-  for (;;) {
-    int rc = poll(&pfd, 1, timeout_ms);
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0) return fail(f, Step::process_exec_fifo, "poll", fifo_path);
-    if (rc == 0) return fail_with(f, Step::process_exec_fifo, ETIMEDOUT, "poll", fifo_path);
-    char byte;
-    ssize_t n = read(fifo.get(), &byte, 1);
-    if (n == 1) break;
-    if (n < 0 && errno == EAGAIN) continue;
-    // POLLHUP with no byte: the init opened and closed without writing, i.e. it died.
-    return fail_with(f, Step::process_exec_fifo, n < 0 ? errno : ESRCH, "read", fifo_path);
-  }
+  if (!write_all(fifo.get(), "0", 1)) return fail(f, Step::process_exec_fifo, "write", fifo_path);
   unlink(fifo_path);
   return true;
 }

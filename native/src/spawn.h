@@ -18,7 +18,7 @@ struct MonitorAnswer {
 /** Spawns `monitor_path mode` with the plan on fd 3 and stdio on 0-2 (-1: /dev/null). */
 bool spawn_monitor(const char* monitor_path, const char* mode, const std::vector<uint8_t>& plan,
                    const int stdio[3], MonitorAnswer* answer, Failure* f);
-/** Opens the exec fifo for reading and consumes the init's byte: the container's `start`. */
-bool start_container(const char* fifo_path, int timeout_ms, Failure* f);
+/** Writes the byte the init waits for into the exec fifo: the container's `start`. */
+bool start_container(const char* fifo_path, Failure* f);
 /** pidfd_open + start-time check + pidfd_send_signal; false (errno ESRCH) if gone or recycled. */
 bool signal_process(pid_t pid, uint64_t start_time, int sig, Failure* f);

@@ -1,0 +1,284 @@
+// The native runtime against real namespaces, mounts and cgroup v1 directories, with a
+// busybox rootfs. Run as root (CI does).
+import { spawn } from 'node:child_process';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
+import {
+  createContainer, execInContainer, isAlive, NativeError, readContainerState, readExitStatus, signalProcess,
+  startContainer, STEPS, waitForExit, monitorPath, type ContainerPlan, type ExitStatus,
+} from '../../native/index.js';
+import { encodeContainerPlan } from '../../native/plan-wire.js';
+import { removeTestCgroupParents, Sandbox } from './plan-builder.js';
+
+const CRI_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) ([FP]) (.*)$/;
+
+const sandboxes: Sandbox[] = [];
+function sandbox(name: string): Sandbox {
+  const sb = new Sandbox(name);
+  sandboxes.push(sb);
+  return sb;
+}
+afterEach(async () => {
+  for (const sb of sandboxes.splice(0)) await sb.cleanup();
+});
+afterAll(() => removeTestCgroupParents());
+
+async function run(sb: Sandbox, plan: ContainerPlan): Promise<ExitStatus> {
+  await createContainer(plan);
+  await startContainer(sb.stateDir);
+  return waitForExit(sb.stateDir);
+}
+
+function logLines(sb: Sandbox): { stream: string; tag: string; text: string }[] {
+  return sb.log().split('\n').filter(Boolean).map((line) => {
+    const m = CRI_LINE.exec(line);
+    if (!m) throw new Error(`not a CRI log line: ${JSON.stringify(line)}`);
+    return { stream: m[1] as string, tag: m[2] as string, text: m[3] as string };
+  });
+}
+
+function stdout(sb: Sandbox): string[] {
+  return logLines(sb).filter((l) => l.stream === 'stdout').map((l) => l.text);
+}
+
+/** Processes holding any file under dir open (a leaked monitor or init would). */
+function processesUsing(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${entry}/fd/${fd}`).startsWith(dir)) found.push(Number(entry));
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  }
+  return [...new Set(found)];
+}
+
+describe('createContainer', () => {
+  test('runs the process as pid 1 with its hostname, in its cgroups, and logs stdout/stderr in CRI format', async () => {
+    const sb = sandbox('basic');
+    const status = await run(sb, sb.plan(['sh', '-c', 'echo "pid=$$ host=$(hostname)"; echo oops >&2; grep skiff-native-test /proc/1/cgroup | head -1']));
+    expect(status).toMatchObject({ exitCode: 0, signal: null });
+    expect(Date.parse(status.finishedAt as string)).toBeGreaterThan(Date.now() - 60_000);
+    const lines = logLines(sb);
+    expect(lines).toContainEqual({ stream: 'stdout', tag: 'F', text: 'pid=1 host=basic' });
+    expect(lines).toContainEqual({ stream: 'stderr', tag: 'F', text: 'oops' });
+    expect(stdout(sb).some((l) => l.includes(`skiff-native-test/basic-${process.pid}`))).toBe(true);
+    expect(existsSync(join(sb.stateDir, 'exec.fifo'))).toBe(false);
+  });
+
+  test('records exit codes 0 and 1', async () => {
+    const ok = sandbox('exit0');
+    expect((await run(ok, ok.plan(['true']))).exitCode).toBe(0);
+    const bad = sandbox('exit1');
+    expect((await run(bad, bad.plan(['false']))).exitCode).toBe(1);
+  });
+
+  test('records a death by signal and the pids of init and monitor', async () => {
+    const sb = sandbox('signal');
+    const c = await createContainer(sb.plan(['sleep', '100']));
+    expect(readContainerState(sb.stateDir)).toEqual(c);
+    expect(readFileSync(join(sb.stateDir, 'container.pid'), 'utf8').trim()).toBe(String(c.pid));
+    expect(readFileSync(join(sb.stateDir, 'monitor.pid'), 'utf8').trim()).toBe(String(c.monitorPid));
+    await startContainer(sb.stateDir);
+    expect(isAlive(c.pid, c.startTime)).toBe(true);
+    expect(isAlive(c.pid, c.startTime + 1)).toBe(false);
+    // A pid-namespace init ignores SIGTERM without a handler; SIGKILL from outside works.
+    expect(signalProcess(c.pid, c.startTime, 'SIGKILL')).toBe(true);
+    const status = await waitForExit(sb.stateDir);
+    expect(status).toMatchObject({ exitCode: 137, signal: 9 });
+    await vi.waitFor(() => expect(isAlive(c.monitorPid, c.monitorStartTime)).toBe(false));
+    expect(signalProcess(c.pid, c.startTime, 'SIGKILL')).toBe(false);
+  });
+
+  test('writes lines longer than the buffer as P chunks followed by an F line', async () => {
+    const sb = sandbox('partial');
+    await run(sb, sb.plan(['sh', '-c', 'head -c 40000 /dev/zero | tr "\\0" x; echo; echo end']));
+    const lines = logLines(sb).filter((l) => l.stream === 'stdout');
+    expect(lines.filter((l) => l.tag === 'P').length).toBeGreaterThan(0);
+    const joined = lines.map((l) => (l.tag === 'P' ? l.text : `${l.text}\n`)).join('');
+    expect(joined).toBe(`${'x'.repeat(40000)}\nend\n`);
+  });
+
+  test('applies readonly root, masked and readonly paths, rlimits and capabilities', async () => {
+    const sb = sandbox('security');
+    const plan = sb.plan(['sh', '-c', [
+      'touch /rootfile 2>/dev/null && echo root-writable || echo root-ro',
+      'echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo procsys-writable || echo procsys-ro',
+      'wc -c < /proc/timer_list',
+      'ulimit -n',
+      'grep CapEff /proc/self/status',
+      'grep NoNewPrivs /proc/self/status',
+    ].join('; ')]);
+    plan.rootfs.readonly = true;
+    const status = await run(sb, plan);
+    expect(status.exitCode).toBe(0);
+    expect(stdout(sb)).toEqual(['root-ro', 'procsys-ro', '0', '1024', 'CapEff:\t0000000020000420', 'NoNewPrivs:\t1']);
+  });
+
+  test('runs as another user and group in an overlay rootfs, leaving the lower layer untouched', async () => {
+    const sb = sandbox('overlay');
+    const lower = sb.rootfs;
+    const upper = join(sb.dir, 'upper'), work = join(sb.dir, 'work'), merged = join(sb.dir, 'merged');
+    for (const d of [upper, work, merged]) mkdirSync(d);
+    const plan = sb.plan(['sh', '-c', 'id -u; id -g; echo hi > /tmp/new-file && echo wrote']);
+    plan.rootfs = { ...plan.rootfs, path: merged, overlay: { lower: [lower], upper, work } };
+    plan.process.uid = 65534;
+    plan.process.gid = 65534;
+    const status = await run(sb, plan);
+    expect(status.exitCode).toBe(0);
+    expect(stdout(sb)).toEqual(['65534', '65534', 'wrote']);
+    expect(readFileSync(join(upper, 'tmp/new-file'), 'utf8')).toBe('hi\n');
+    expect(existsSync(join(lower, 'tmp/new-file'))).toBe(false);
+    expect(readdirSync(merged)).toEqual([]);  // the overlay only ever existed in the container's mount ns
+  });
+
+  test('uses the given fds directly with io.mode inherit', async () => {
+    const sb = sandbox('inherit');
+    const out = join(sb.dir, 'out.txt');
+    writeFileSync(out, '');
+    const fd = openSync(out, 'w');
+    try {
+      const status = await run(sb, sb.plan(['sh', '-c', 'echo to-stdout; echo to-stderr >&2'], { io: { mode: 'inherit', stdio: [0, fd, fd] } }));
+      expect(status.exitCode).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(out, 'utf8')).toBe('to-stdout\nto-stderr\n');
+    expect(existsSync(sb.logPath)).toBe(false);
+  });
+});
+
+describe('create failures', () => {
+  async function expectFailure(sb: Sandbox, plan: ContainerPlan, step: string, code: string): Promise<NativeError> {
+    const err = await createContainer(plan).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NativeError);
+    const ne = err as NativeError;
+    expect({ step: ne.step, code: ne.code }).toEqual({ step, code });
+    expect(STEPS).toContain(ne.step);
+    expect(ne.errno).toBeLessThan(0);
+    // Nothing left behind: no process in the cgroups or holding the sandbox's files, no fifo.
+    expect(sb.cgroupPids()).toEqual([]);
+    await vi.waitFor(() => expect(processesUsing(sb.dir)).toEqual([]));
+    expect(existsSync(join(sb.stateDir, 'exec.fifo'))).toBe(false);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(sb.dir);
+    return ne;
+  }
+
+  test('a missing binary fails at create with process.lookup / ENOENT', async () => {
+    const sb = sandbox('nobinary');
+    const err = await expectFailure(sb, sb.plan(['no-such-binary']), 'process.lookup', 'ENOENT');
+    expect(err.message).toContain('no-such-binary');
+  });
+
+  test('a bad mount fails with mounts.mount naming the destination', async () => {
+    const sb = sandbox('badmount');
+    const plan = sb.plan(['true']);
+    plan.mounts.push({ destination: '/data', source: 'x', type: 'no-such-fs', flags: 0, propagation: 0, data: '', remount: false });
+    const err = await expectFailure(sb, plan, 'mounts.mount', 'ENODEV');
+    expect(err.path).toBe('/data');
+  });
+
+  test('a cgroup that does not exist fails with cgroup.join before the init runs', async () => {
+    const sb = sandbox('badcgroup');
+    const plan = sb.plan(['true']);
+    plan.cgroupProcs = ['/sys/fs/cgroup/pids/skiff-native-test/does-not-exist/cgroup.procs'];
+    await expectFailure(sb, plan, 'cgroup.join', 'ENOENT');
+  });
+});
+
+describe('mount targets stay inside the rootfs', () => {
+  test.each([
+    ['absolute', '/'],
+    ['relative', '../../../../../../../../..'],
+  ])('a %s symlink rootfs/etc -> %s does not send a mount or mkdir to the host', async (_kind, target) => {
+    const sb = sandbox(`symlink-${_kind}`);
+    const name = `skiff-native-escape-${process.pid}`;
+    rmSync(join(sb.rootfs, 'etc'), { recursive: true });
+    symlinkSync(target, join(sb.rootfs, 'etc'));
+    const plan = sb.plan(['sh', '-c', `ls -d /${name}/inner && grep -c " /${name}/inner " /proc/self/mountinfo`]);
+    plan.mounts.push({ destination: `/etc/${name}/inner`, source: 'tmpfs', type: 'tmpfs', flags: 0, propagation: 0, data: 'size=1m', remount: false });
+    const status = await run(sb, plan);
+    expect(existsSync(`/${name}`)).toBe(false);
+    expect(status.exitCode).toBe(0);
+    expect(stdout(sb)).toEqual([`/${name}/inner`, '1']);
+    expect(existsSync(join(sb.rootfs, name, 'inner'))).toBe(true);
+  });
+});
+
+describe('monitor', () => {
+  test('keeps the container running and records its exit after the agent is SIGKILLed', async () => {
+    const sb = sandbox('orphan');
+    const planFile = join(sb.dir, 'plan.bin');
+    writeFileSync(planFile, encodeContainerPlan(sb.plan(['sh', '-c', 'sleep 1; exit 7'])));
+    const addonPath = createRequire(import.meta.url).resolve('../../native/build/Release/skiff.node');
+    const script = `
+      const a = require(${JSON.stringify(addonPath)});
+      const plan = require('fs').readFileSync(${JSON.stringify(planFile)});
+      a.createContainer(plan, ${JSON.stringify(monitorPath())}, null)
+        .then((c) => a.startContainer(${JSON.stringify(join(sb.stateDir, 'exec.fifo'))}).then(() => c))
+        .then((c) => { process.stdout.write(JSON.stringify(c) + '\\n'); setInterval(() => {}, 1000); },
+              (e) => { process.stdout.write(JSON.stringify({ error: e }) + '\\n'); process.exit(1); });`;
+    const agent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve) => agent.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    const c = JSON.parse(line) as { pid: number; startTime: number; monitorPid: number; monitorStartTime: number };
+    agent.kill('SIGKILL');
+    await new Promise((r) => agent.once('exit', r));
+    expect(isAlive(c.monitorPid, c.monitorStartTime)).toBe(true);
+    expect(isAlive(c.pid, c.startTime)).toBe(true);
+    expect(readExitStatus(sb.stateDir)).toBeUndefined();
+    const status = await waitForExit(sb.stateDir);
+    expect(status.exitCode).toBe(7);
+  });
+});
+
+describe('execInContainer', () => {
+  test('joins the init\'s namespaces and cgroups without exposing the host node binary', async () => {
+    const sb = sandbox('exec');
+    const c = await createContainer(sb.plan(['sleep', '100']));
+    await startContainer(sb.stateDir);
+    const proc = await execInContainer(sb.execPlan(c.pid, ['sh', '-c', 'echo "pid-in-ns=$$ host=$(hostname)"; sleep 0.5']));
+    try {
+      for (const ns of ['mnt', 'pid', 'uts', 'ipc', 'net']) {
+        expect(readlinkSync(`/proc/${proc.pid}/ns/${ns}`), ns).toBe(readlinkSync(`/proc/${c.pid}/ns/${ns}`));
+      }
+      expect(readlinkSync(`/proc/${proc.pid}/exe`)).not.toBe(readlinkSync(`/proc/${process.pid}/exe`));
+      expect(readlinkSync(`/proc/${proc.pid}/exe`)).toMatch(/busybox$/);
+      expect(sb.cgroupPids()).toContain(proc.pid);
+      const chunks: Buffer[] = [];
+      for await (const chunk of createReadStream('', { fd: proc.stdout as number })) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toMatch(/^pid-in-ns=\d+ host=exec\n$/);
+      expect(await proc.exited).toEqual({ exitCode: 0, signal: null });
+    } finally {
+      for (const fd of [proc.stdin, proc.stderr]) if (fd !== null) closeSync(fd);
+    }
+    signalProcess(c.pid, c.startTime, 'SIGKILL');
+    await waitForExit(sb.stateDir);
+  });
+
+  test('a missing binary fails with process.lookup and reports no process', async () => {
+    const sb = sandbox('execfail');
+    const c = await createContainer(sb.plan(['sleep', '100']));
+    await startContainer(sb.stateDir);
+    const err = await execInContainer(sb.execPlan(c.pid, ['nope'])).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NativeError);
+    expect((err as NativeError).step).toBe('process.lookup');
+    expect(sb.cgroupPids()).toEqual([c.pid]);
+    signalProcess(c.pid, c.startTime, 'SIGKILL');
+    await waitForExit(sb.stateDir);
+  });
+});

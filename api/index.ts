@@ -9,3 +9,5 @@ export * from './defaults.js';
 export * from './validation.js';
 export * from './labels.js';
 export * from './quantity.js';
+export * from './kubeconfig.js';
+export * from './client.js';

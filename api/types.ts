@@ -195,3 +195,32 @@ export interface ObjectKey {
   namespace: string;
   name: string;
 }
+
+import type {
+  Namespace as NamespaceT,
+  Node as NodeT,
+  Pod as PodT,
+  Service as ServiceT,
+  ConfigMap as ConfigMapT,
+  Secret as SecretT,
+  Event as EventT,
+} from 'kubernetes-types/core/v1.js';
+import type { Deployment as DeploymentT, ReplicaSet as ReplicaSetT } from 'kubernetes-types/apps/v1.js';
+import type { Lease as LeaseT } from 'kubernetes-types/coordination/v1.js';
+
+/** Kind name -> object type, for every kind in the resource table; drives the typed client. */
+export interface KindTypes {
+  Namespace: NamespaceT;
+  Node: NodeT;
+  Pod: PodT;
+  Service: ServiceT;
+  ConfigMap: ConfigMapT;
+  Secret: SecretT;
+  Event: EventT;
+  Deployment: DeploymentT;
+  ReplicaSet: ReplicaSetT;
+  Lease: LeaseT;
+}
+
+/** A kind Skiff serves. */
+export type ServedKind = keyof KindTypes;

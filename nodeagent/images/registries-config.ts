@@ -2,7 +2,7 @@
 // for one registry host: its mirrors in order (with their rewrites), then the registry itself.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import yaml from 'js-yaml';
+import { load as loadYaml } from 'js-yaml';
 import { apiHost } from './reference.js';
 
 /** Credentials for one registry host; `auth` is base64("user:password") as in Docker's config.json. */
@@ -61,7 +61,7 @@ export function loadRegistriesConfig(file: string): RegistriesConfig {
   }
   let doc: unknown;
   try {
-    doc = yaml.load(text);
+    doc = loadYaml(text);
   } catch (err) {
     throw new Error(`parse registries config ${file}: ${(err as Error).message}`);
   }

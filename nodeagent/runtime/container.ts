@@ -180,6 +180,9 @@ export class Container {
       // The init is gone and its monitor is about to record how; until then: stopped, exit pending.
       return { ...base, status: 'stopped' };
     }
+    // The monitor may have written exit.json and exited since the first read.
+    const late = readExitNative(this.dir);
+    if (late) return { ...base, status: 'stopped', exit: this.toExit(state, late) };
     // Init and monitor both gone without a record (monitor killed): the exit is lost.
     return { ...base, status: 'stopped', exit: { exitCode: 255, signal: null, reason: 'Unknown', finishedAt: new Date().toISOString() } };
   }

@@ -112,8 +112,8 @@ export function defaultContainerSpec(d: ContainerDefaults): OciSpec {
       env: d.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
       cwd: d.cwd ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      // containerd's service unit runs with LimitNOFILE=infinity, which pods inherit.
-      rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1048576, hard: 1048576 }],
+      // No rlimits: the container inherits the agent's, as pods inherit those of
+      // containerd's service unit (raising them would need CAP_SYS_RESOURCE anyway).
       noNewPrivileges: d.allowPrivilegeEscalation === false,
     },
     root: { path: d.rootfs, readonly: d.readOnlyRootFilesystem ?? false },

@@ -84,7 +84,7 @@ describe('skiff image', () => {
   it('rm removes the name and frees its blobs and snapshots; prune then has nothing to do', async () => {
     const rm = await skiff('rm', `${reg.host}/cli/app:v1`);
     expect(rm.code).toBe(0);
-    expect(rm.stdout).toMatch(/Freed .* \(5 blobs, 2 snapshots\)/);
+    expect(rm.stdout).toMatch(/Freed .* \(4 blobs, 2 snapshots\)/);
     expect(readdirSync(join(dataDir, 'images/content/blobs/sha256'))).toEqual([]);
     expect(readdirSync(join(dataDir, 'images/snapshots')).filter((n) => !n.startsWith('.'))).toEqual([]);
     expect((await skiff('ls', '-q')).stdout).toBe('');

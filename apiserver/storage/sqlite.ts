@@ -296,13 +296,17 @@ export class SqliteStorage implements Storage {
   }
 }
 
-// Latest row per key at or below the revision (the (name, id) index serves MAX(id) per group),
-// then drop deletions. The caller asks for one extra row to learn whether the limit cut it short.
+// Latest row per key at or below the revision (the (name, id) index answers MAX(id) per name,
+// already in name order), then drop deletions. With CROSS JOIN fixing the join order, SQLite
+// sees the rows already ordered by name: no sort, and LIMIT stops the scan early. old_value is
+// not needed for a list and is left behind. The caller asks for one extra row to learn
+// whether the limit cut the list short.
 function listSql(range: string): string {
-  return `SELECT kv.* FROM kv JOIN (
-      SELECT MAX(id) AS id FROM kv WHERE ${range} AND id <= ? GROUP BY name
-    ) AS latest ON kv.id = latest.id
-    WHERE kv.deleted = 0 ORDER BY kv.name LIMIT ?`;
+  return `SELECT kv.id, kv.name, kv.created, kv.deleted, kv.create_revision, kv.prev_revision, kv.value,
+      NULL AS old_value
+    FROM (SELECT MAX(id) AS id, name FROM kv WHERE ${range} AND id <= ? GROUP BY name ORDER BY name) AS latest
+    CROSS JOIN kv ON kv.id = latest.id
+    WHERE kv.deleted = 0 ORDER BY latest.name LIMIT ?`;
 }
 
 function toKeyValue(row: Row): KeyValue {

@@ -6,6 +6,7 @@
 // better-sqlite3 is synchronous and the server is one process, so every operation runs to
 // completion on the event loop: writes are serialized without locks, and a watch that reads
 // its backlog and registers in the same tick can neither miss nor repeat an event.
+import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { prefixEnd } from './key-range.js';
 import { Subscriber } from './subscriber.js';
@@ -82,7 +83,11 @@ export class SqliteStorage implements Storage {
 
   constructor(opts: SqliteStorageOptions) {
     try {
+      const created = !existsSync(opts.path);
       this.db = new Database(opts.path);
+      // The file holds Secrets: owner-only, like etcd's data dir. SQLite gives the -wal and
+      // -shm files the database file's permissions.
+      if (created) chmodSync(opts.path, 0o600);
     } catch (err) {
       throw new StorageError(`open SQLite storage ${opts.path}: ${(err as Error).message}`, { cause: err });
     }

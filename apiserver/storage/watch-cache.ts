@@ -90,7 +90,10 @@ export class WatchCache {
     return this.currentRevision;
   }
 
-  /** The current state under `prefix` (default: the whole cache), for lists at resourceVersion=0. */
+  /**
+   * The current state under `prefix` (default: the whole cache), for lists at resourceVersion=0.
+   * Throws StorageError while not ready (see isReady): list from storage instead.
+   */
   snapshot(prefix = this.opts.prefix): CacheSnapshot {
     this.checkReady('snapshot');
     const items = [...this.state.values()]
@@ -99,14 +102,24 @@ export class WatchCache {
     return { items, revision: this.currentRevision };
   }
 
-  /** Serves a watch from memory; CompactedError (async) when afterRevision is older than the window. */
+  /** True once the snapshot is complete, false while (re-)listing. */
+  get isReady(): boolean {
+    return this.ready && !this.stopped;
+  }
+
+  /**
+   * Serves a watch from memory; CompactedError (async) when afterRevision is older than the
+   * window or the cache is re-listing after an upstream failure.
+   */
   watch(opts: CacheWatchOptions): Watch {
-    this.checkReady('watch');
+    if (this.stopped) throw new StorageError(`watch watch cache ${this.opts.prefix}: it has been stopped`);
     const watcher: CacheWatcher = {
       subscriber: new Subscriber(opts, opts.afterRevision, () => this.watchers.delete(watcher)),
       filter: opts.filter,
     };
-    if (opts.afterRevision < this.windowStart) {
+    // While re-listing the cache has no window at all: the caller falls back to a storage
+    // watch or re-lists, exactly as for a revision older than the window.
+    if (!this.ready || opts.afterRevision < this.windowStart) {
       watcher.subscriber.failLater(new CompactedError(opts.afterRevision, this.windowStart));
       return watcher.subscriber;
     }
@@ -182,6 +195,6 @@ export class WatchCache {
 
   private checkReady(what: string): void {
     if (this.stopped) throw new StorageError(`${what} watch cache ${this.opts.prefix}: it has been stopped`);
-    if (!this.ready) throw new StorageError(`${what} watch cache ${this.opts.prefix}: not ready (start() has not completed or it is re-listing); retry shortly`);
+    if (!this.ready) throw new StorageError(`${what} watch cache ${this.opts.prefix}: not ready (start() has not completed or it is re-listing); read from storage instead`);
   }
 }

@@ -1,4 +1,5 @@
 // What only the etcd backend has to survive: etcd itself going away and coming back.
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openStorage, type Storage, type WatchEvent } from '../../../apiserver/storage/index.js';
 import { startEtcd, type EtcdServer } from '../../harness/etcd.js';
@@ -38,5 +39,12 @@ describe('etcd storage across an etcd restart', () => {
     watch.cancel();
     expect(errors).toEqual([]);
     expect((await store.get(`${p}b`))!.value.toString()).toBe('2');
+  });
+
+  it('stores keys as given, so etcdctl shows the /registry layout', async () => {
+    await store.create('/registry/pods/default/web-1', Buffer.from('{"kind":"Pod"}'));
+    const out = execFileSync('/usr/bin/etcdctl', ['--endpoints', etcd.endpoint, 'get', '--prefix', '/registry/pods', '--keys-only'],
+      { env: { ...process.env, ETCDCTL_API: '3' } }).toString();
+    expect(out.split('\n').filter(Boolean)).toEqual(['/registry/pods/default/web-1']);
   });
 });

@@ -5,7 +5,7 @@ import { load as loadYaml } from 'js-yaml';
 import type { UserInfo } from './authn.js';
 import { parseFieldValidation } from './field-validation.js';
 import { MODIFIED_MESSAGE } from './object-store.js';
-import { applyPatch, patchTypeOf } from './patching.js';
+import { applyPatch, decodeApplied, patchTypeOf } from './patching.js';
 import type { ResourceRequest } from './request-info.js';
 import { RESOURCES, apiVersionOf, type KubeObject, type ResourceInfo } from './resources.js';
 import { ResourceRest, type DeleteOptions, type WriteContext } from './rest.js';
@@ -135,7 +135,8 @@ export async function handleResource(deps: HandlerDeps, r: ResourceRequest, p: P
   const ctx: WriteContext = {
     user: p.user,
     dryRun: method === 'GET' ? false : dryRunOf(q),
-    fieldManager: q.get('fieldManager') ?? undefined,
+    // Without ?fieldManager kube names the writer after its user agent ("kubectl/v1.32 ..." -> "kubectl").
+    fieldManager: q.get('fieldManager') ?? req.headers['user-agent']?.split('/')[0] ?? undefined,
     fieldValidation: parseFieldValidation(q.get('fieldValidation') ?? undefined),
     warnings: [],
   };
@@ -228,17 +229,11 @@ export async function handleResource(deps: HandlerDeps, r: ResourceRequest, p: P
       if (sub === 'finalize') throw methodNotAllowed('PATCH is not supported on namespaces/finalize; use PUT');
       const type = patchTypeOf(req.headers['content-type']);
       if (type === 'apply') {
-        const applied = loadYaml(p.body.toString('utf8')) as KubeObject;
-        const out = await rest.apply(info, ns, name, applied, ctx, sub);
+        if (!q.get('fieldManager')) throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+        const out = await rest.apply(info, ns, name, decodeApplied(p.body), ctx, boolParam(q, 'force'), sub);
         return sendJson(res, out.created ? 201 : 200, out.object, ctx.warnings);
       }
-      let patch: unknown;
-      try {
-        patch = JSON.parse(p.body.toString('utf8'));
-      } catch (err) {
-        throw badRequest(`decode ${req.headers['content-type']} body: ${(err as Error).message}`);
-      }
-      const obj = await rest.patch(info, ns, name, type, patch, ctx, sub);
+      const obj = await rest.patch(info, ns, name, req.headers['content-type']!, p.body, ctx, sub);
       return sendJson(res, 200, obj, ctx.warnings);
     }
     case 'DELETE': {
@@ -265,9 +260,7 @@ async function handleScale(deps: HandlerDeps, info: ResourceInfo, ns: string | u
     const type = patchTypeOf(req.headers['content-type']);
     if (type === 'apply') throw new ApiError(415, 'UnsupportedMediaType', 'server-side apply is not supported on the scale subresource');
     const current = scaleOf(info, await rest.get(info, ns, name));
-    let patch: unknown;
-    try { patch = JSON.parse(p.body.toString('utf8')); } catch (err) { throw badRequest(`decode patch body: ${(err as Error).message}`); }
-    desired = applyPatch(type, current, patch, info);
+    desired = applyPatch(req.headers['content-type']!, current, p.body, 'Scale');
   } else {
     throw methodNotAllowed(`${method} is not supported on ${info.resource}/scale`);
   }

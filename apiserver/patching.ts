@@ -1,9 +1,13 @@
-// The one place the request path turns a PATCH body into a new object. The patch
-// algorithms themselves live in apiserver/patch (strategic merge, JSON merge, JSON patch,
-// server-side apply); this file only picks one by Content-Type.
-import fastJsonPatch from 'fast-json-patch';
-import type { KubeObject, ResourceInfo } from './resources.js';
-import { ApiError, badRequest } from './status.js';
+// The one place the request path turns a PATCH body into a new object and records who
+// changed what. The algorithms live in apiserver/patch (strategic merge, JSON merge, JSON
+// patch, server-side apply with managedFields); this file adapts them to the REST layer
+// and turns their PatchErrors into Status errors.
+import {
+  PatchError, applyPatchByContentType, decodeApplyBody, recordUpdate, serverSideApply,
+  type JsonObject,
+} from './patch/index.js';
+import type { KubeObject } from './resources.js';
+import { ApiError } from './status.js';
 
 export type PatchType = 'strategic' | 'merge' | 'json' | 'apply';
 
@@ -24,36 +28,49 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   return t;
 }
 
-/** RFC 7386: maps merge recursively, null deletes, everything else replaces. */
-export function jsonMergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-    if (v === null) delete out[k];
-    else out[k] = jsonMergePatch(out[k], v);
-  }
-  return out;
-}
-
-/** Applies a JSON patch (RFC 6902); a failed `test` or a bad path is a 422 / 400 as in kube. */
-export function jsonPatch(target: KubeObject, ops: unknown): KubeObject {
-  if (!Array.isArray(ops)) throw badRequest('json patch body must be a JSON array of operations');
+/** Runs `fn`, turning a PatchError into the ApiError (Status) it stands for. */
+export function asApiError<T>(fn: () => T): T {
   try {
-    return fastJsonPatch.applyPatch(structuredClone(target), ops as fastJsonPatch.Operation[], true, false).newDocument as KubeObject;
+    return fn();
   } catch (err) {
-    const e = err as { name?: string; message?: string };
-    if (e.name === 'TEST_OPERATION_FAILED') throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: testing value failed`);
-    throw badRequest(`apply json patch: ${String(e.message ?? err).split('\n')[0]}`);
+    if (err instanceof PatchError) {
+      throw new ApiError(err.code, err.reason, err.message, err.causes.length ? { causes: err.causes } : undefined);
+    }
+    throw err;
   }
 }
 
-/**
- * Applies a strategic merge, JSON merge or JSON patch to `current` and returns the new object.
- * (Server-side apply is handled by the caller: it needs field ownership, not just a merge.)
- */
-export function applyPatch(type: Exclude<PatchType, 'apply'>, current: KubeObject, patch: unknown, _info: ResourceInfo): KubeObject {
-  if (type === 'json') return jsonPatch(current, patch);
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest(`${type} patch body must be a JSON object`);
-  // Until the strategic merge patch lands, lists are replaced as in a JSON merge patch.
-  return jsonMergePatch(current, patch) as KubeObject;
+/** Applies a strategic merge, JSON merge or JSON patch body to `current`. */
+export function applyPatch(contentType: string, current: KubeObject, body: Buffer | string, kind: string): KubeObject {
+  return asApiError(() => applyPatchByContentType(contentType, current as JsonObject, typeof body === 'string' ? body : new Uint8Array(body), { kind }).object as KubeObject);
+}
+
+/** Decodes an apply-patch+yaml body (YAML or JSON) into one object. */
+export function decodeApplied(body: Buffer): KubeObject {
+  return asApiError(() => decodeApplyBody(new Uint8Array(body)) as KubeObject);
+}
+
+/** Server-side apply of `applied` by `manager` onto `live` (absent: create). 409 on conflicts without force. */
+export function applyConfiguration(live: KubeObject | undefined, applied: KubeObject, manager: string, force: boolean, kind: string, subresource?: string): KubeObject {
+  return asApiError(() => serverSideApply({
+    live: live as JsonObject | undefined,
+    applied: applied as JsonObject,
+    manager,
+    force,
+    kind,
+    now: new Date(),
+    subresource: subresource === 'status' ? 'status' : undefined,
+  }).object as KubeObject);
+}
+
+/** Records a non-apply write in metadata.managedFields: `manager` owns what it changed. */
+export function recordWrite(old: KubeObject | undefined, next: KubeObject, manager: string, kind: string, subresource?: string): KubeObject {
+  return asApiError(() => recordUpdate({
+    old: old as JsonObject | undefined,
+    new: next as JsonObject,
+    manager,
+    kind,
+    now: new Date(),
+    subresource: subresource === 'status' ? 'status' : undefined,
+  }) as KubeObject);
 }

@@ -6,7 +6,7 @@ import { applyDefaults } from '../api/index.js';
 import type { UserInfo } from './authn.js';
 import { checkFields, type FieldValidation } from './field-validation.js';
 import { ObjectStore, MODIFIED_MESSAGE } from './object-store.js';
-import { applyPatch, jsonMergePatch, type PatchType } from './patching.js';
+import { applyConfiguration, applyPatch, recordWrite } from './patching.js';
 import { RESOURCES, apiVersionOf, type KubeObject, type ObjectMeta, type ResourceInfo } from './resources.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, alreadyExists, badRequest, conflict, forbidden, invalid, notFound, type StatusCause } from './status.js';
@@ -83,23 +83,6 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Records who changed the object, as metadata.managedFields entries keyed by manager and operation. */
-function recordManager(obj: KubeObject, ctx: WriteContext, operation: 'Update' | 'Apply', subresource?: string): void {
-  const manager = ctx.fieldManager ?? 'unknown';
-  const m = meta(obj);
-  const entries = (m.managedFields ?? []).filter((e) => !(e.manager === manager && e.operation === operation && (e.subresource ?? '') === (subresource ?? '')));
-  entries.push({
-    manager,
-    operation,
-    apiVersion: obj.apiVersion,
-    time: timestamp(new Date()),
-    fieldsType: 'FieldsV1',
-    fieldsV1: {},
-    ...(subresource ? { subresource } : {}),
-  });
-  m.managedFields = entries;
-}
-
 function isTerminalPod(obj: KubeObject): boolean {
   const phase = (obj.status as { phase?: string } | undefined)?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
@@ -122,8 +105,9 @@ export class ResourceRest {
   }
 
   /** POST: a new object (generateName, uid, generation 1, defaults, validation); 409 if the name is taken. */
-  async create(info: ResourceInfo, namespace: string | undefined, body: KubeObject, ctx: WriteContext, opts: { operation?: 'Update' | 'Apply' } = {}): Promise<KubeObject> {
-    const obj = this.checkBody(info, namespace, body, ctx);
+  async create(info: ResourceInfo, namespace: string | undefined, body: KubeObject, ctx: WriteContext, opts: { applied?: boolean; force?: boolean } = {}): Promise<KubeObject> {
+    let obj = this.checkBody(info, namespace, body, ctx);
+    if (opts.applied) obj = applyConfiguration(undefined, obj, ctx.fieldManager!, opts.force ?? false, info.kind);
     const m = meta(obj);
     if (m.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     if (!m.name && !m.generateName) {
@@ -138,14 +122,15 @@ export class ResourceRest {
     else delete m.generation;
     prepareCreateStatus(info, obj);
     applyDefaults(obj);
-    recordManager(obj, ctx, opts.operation ?? 'Update');
+    if (!opts.applied) obj = recordWrite(undefined, obj, managerOf(ctx), info.kind);
     const generated = !m.name;
+    const om = meta(obj);
     for (let attempt = 0; ; attempt++) {
-      if (generated) m.name = m.generateName + Array.from({ length: 5 }, () => NAME_SUFFIX_ALPHABET[randomInt(NAME_SUFFIX_ALPHABET.length)]).join('');
+      if (generated) om.name = m.generateName + Array.from({ length: 5 }, () => NAME_SUFFIX_ALPHABET[randomInt(NAME_SUFFIX_ALPHABET.length)]).join('');
       this.validate(info, obj);
       if (ctx.dryRun) {
-        if (await this.store.tryGet(info, namespace, m.name!)) throw alreadyExists(info, m.name!);
-        return { ...obj, metadata: { ...m } };
+        if (await this.store.tryGet(info, namespace, om.name!)) throw alreadyExists(info, om.name!);
+        return { ...obj, metadata: { ...om } };
       }
       try {
         return await this.store.create(info, obj);
@@ -172,36 +157,51 @@ export class ResourceRest {
   }
 
   /** PATCH with a strategic merge, JSON merge or JSON patch; retried on write races unless the patch pins a resourceVersion. */
-  async patch(info: ResourceInfo, namespace: string | undefined, name: string, type: Exclude<PatchType, 'apply'>, patch: unknown, ctx: WriteContext, subresource?: string): Promise<KubeObject> {
-    const pinned = type !== 'json' ? ((patch as KubeObject | null)?.metadata as ObjectMeta | undefined)?.resourceVersion : undefined;
+  async patch(info: ResourceInfo, namespace: string | undefined, name: string, contentType: string, body: Buffer, ctx: WriteContext, subresource?: string): Promise<KubeObject> {
+    let pinned: string | undefined;
+    if (!contentType.startsWith('application/json-patch+json')) {
+      try {
+        pinned = (JSON.parse(body.toString('utf8')) as KubeObject | null)?.metadata?.resourceVersion;
+      } catch {
+        // A malformed body is reported by the patch engine, with its reason.
+      }
+    }
     return this.guaranteedUpdate(info, namespace, name, ctx, subresource, (current) => {
-      const next = applyPatch(type, current, patch, info);
-      const kind = next.kind;
-      if (kind !== undefined && kind !== info.kind) throw badRequest(`patch of ${info.kind} "${name}" may not change kind to ${kind}`);
+      const next = applyPatch(contentType, current, body, info.kind);
+      if (next.kind !== undefined && next.kind !== info.kind) throw badRequest(`patch of ${info.kind} "${name}" may not change kind to ${String(next.kind)}`);
       this.checkFieldsOf(info, next, ctx);
       return next;
     }, pinned);
   }
 
   /**
-   * Server-side apply (approximated until managed-field ownership lands): creates the object
-   * when absent, otherwise merges the applied configuration into the live object.
+   * Server-side apply (`application/apply-patch+yaml`): creates the object when absent (201),
+   * otherwise merges the manager's configuration with field ownership; 409 on conflicts without force.
    */
-  async apply(info: ResourceInfo, namespace: string | undefined, name: string, applied: KubeObject, ctx: WriteContext, subresource?: string): Promise<{ object: KubeObject; created: boolean }> {
+  async apply(info: ResourceInfo, namespace: string | undefined, name: string, applied: KubeObject, ctx: WriteContext, force: boolean, subresource?: string): Promise<{ object: KubeObject; created: boolean }> {
+    if (!ctx.fieldManager) throw badRequest('PATCH with application/apply-patch+yaml requires the fieldManager query parameter');
     const obj = this.checkBody(info, namespace, applied, ctx, subresource);
     if (obj.metadata?.name !== undefined && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
-    if (!ctx.fieldManager) throw badRequest('PATCH with application/apply-patch+yaml requires the fieldManager query parameter');
-    const existing = await this.store.tryGet(info, namespace, name);
-    if (!existing) {
-      if (subresource) throw notFound(info, name);
-      meta(obj).name = name;
-      return { object: await this.create(info, namespace, obj, ctx, { operation: 'Apply' }), created: true };
+    meta(obj).name = name;
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.store.tryGet(info, namespace, name);
+      if (!existing) {
+        if (subresource) throw notFound(info, name);
+        try {
+          return { object: await this.create(info, namespace, obj, ctx, { applied: true, force }), created: true };
+        } catch (err) {
+          // Someone created it meanwhile: apply onto theirs.
+          if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < MAX_UPDATE_RETRIES) continue;
+          throw err;
+        }
+      }
+      const pinned = obj.metadata?.resourceVersion;
+      const object = await this.guaranteedUpdate(info, namespace, name, ctx, subresource,
+        (current) => applyConfiguration(current, obj, ctx.fieldManager!, force, info.kind, subresource), pinned, true);
+      return { object, created: false };
     }
-    const pinned = obj.metadata?.resourceVersion;
-    const object = await this.guaranteedUpdate(info, namespace, name, ctx, subresource, (current) => jsonMergePatch(current, obj) as KubeObject, pinned, 'Apply');
-    return { object, created: false };
   }
 
   /**
@@ -292,17 +292,16 @@ export class ResourceRest {
    */
   private async guaranteedUpdate(
     info: ResourceInfo, namespace: string | undefined, name: string, ctx: WriteContext, subresource: string | undefined,
-    mutate: (current: KubeObject) => KubeObject, precondition?: string, operation: 'Update' | 'Apply' = 'Update',
+    mutate: (current: KubeObject) => KubeObject, precondition?: string, applied = false,
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(info, namespace, name);
       const cm = meta(current);
       if (precondition && precondition !== cm.resourceVersion) throw conflict(info, name, MODIFIED_MESSAGE);
       const desired = mutate(structuredClone(current));
-      const next = prepareUpdate(info, current, desired, subresource);
-      const nm = meta(next);
+      let next = prepareUpdate(info, current, desired, subresource);
       if (cm.deletionTimestamp) {
-        const added = (nm.finalizers ?? []).filter((f) => !(cm.finalizers ?? []).includes(f));
+        const added = (meta(next).finalizers ?? []).filter((f) => !(cm.finalizers ?? []).includes(f));
         if (added.length) {
           throw invalid(info, name, [{ reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` }]);
         }
@@ -310,7 +309,8 @@ export class ResourceRest {
       if (subresource !== 'status' && subresource !== 'binding') applyDefaults(next);
       this.validate(info, next, current, subresource);
       if (sameContent(next, current)) return current;
-      recordManager(next, ctx, operation, subresource === 'binding' ? undefined : subresource);
+      if (!applied) next = recordWrite(current, next, managerOf(ctx), info.kind, subresource);
+      const nm = meta(next);
       if (ctx.dryRun) return next;
       try {
         if (readyToVanish(info, next)) {
@@ -369,6 +369,11 @@ export class ResourceRest {
       });
     }
   }
+}
+
+/** The field manager a write is recorded under; kube derives one from the user agent, we name the user. */
+function managerOf(ctx: WriteContext): string {
+  return ctx.fieldManager ?? ctx.user.name;
 }
 
 /** The field names a field selector may use for this resource. */

@@ -75,6 +75,14 @@ const VERSION_INFO = {
 
 const METHOD_VERBS: Record<string, string> = { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
+// Written by hand, not through express's send(), which would rewrite the Content-Type
+// parameters client-go reads the discovery version from.
+function sendDiscovery(res: ServerResponse, v: Parameters<typeof aggregatedContentType>[0], body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'Content-Type': aggregatedContentType(v), 'Content-Length': String(Buffer.byteLength(text)), Vary: 'Accept' });
+  res.end(text);
+}
+
 async function ensureSystemNamespaces(rest: ResourceRest): Promise<void> {
   const info = RESOURCES.find((r) => r.kind === 'Namespace')!;
   const system: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
@@ -148,20 +156,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   app.get('/api', (req, res) => {
     const v = negotiateAggregated(req.headers.accept);
-    if (v) {
-      res.setHeader('Vary', 'Accept');
-      res.setHeader('Content-Type', aggregatedContentType(v));
-      return res.status(200).send(JSON.stringify(aggregatedDiscovery(true, v)));
-    }
+    if (v) return sendDiscovery(res, v, aggregatedDiscovery(true, v));
     sendJson(res, 200, legacyCoreVersions(`${req.socket.localAddress}:${port}`));
   });
   app.get('/apis', (req, res) => {
     const v = negotiateAggregated(req.headers.accept);
-    if (v) {
-      res.setHeader('Vary', 'Accept');
-      res.setHeader('Content-Type', aggregatedContentType(v));
-      return res.status(200).send(JSON.stringify(aggregatedDiscovery(false, v)));
-    }
+    if (v) return sendDiscovery(res, v, aggregatedDiscovery(false, v));
     sendJson(res, 200, legacyGroupList());
   });
   app.get('/api/:version', (req, res, next) => {

@@ -49,14 +49,21 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startTestServer(backend: Backend, reuse?: { dataDir: string; etcdPrefix?: string }, extra: { bookmarkIntervalMs?: number; progressIntervalMs?: number } = {}): Promise<TestServer> {
+export interface ExtraOptions {
+  bookmarkIntervalMs?: number;
+  progressIntervalMs?: number;
+  /** An etcd of the test's own instead of the shared one (compaction is store-wide). */
+  etcdEndpoint?: string;
+}
+
+export async function startTestServer(backend: Backend, reuse?: { dataDir: string; etcdPrefix?: string }, extra: ExtraOptions = {}): Promise<TestServer> {
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-apiserver-test-'));
   const etcdPrefix = backend === 'etcd' ? (reuse?.etcdPrefix ?? `/skiff-test/apiserver-${process.pid}-${Date.now()}-${++counter}`) : undefined;
   const server = await startApiServer({
     dataDir,
     port: 0,
     host: '127.0.0.1',
-    etcdEndpoints: backend === 'etcd' ? [testEtcdEndpoint()] : undefined,
+    etcdEndpoints: backend === 'etcd' ? [extra.etcdEndpoint ?? testEtcdEndpoint()] : undefined,
     etcdPrefix,
     bookmarkIntervalMs: extra.bookmarkIntervalMs,
     progressIntervalMs: extra.progressIntervalMs ?? 200,

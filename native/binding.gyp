@@ -15,7 +15,7 @@
       "type": "executable",
       "sources": [
         "src/monitor.cc", "src/init.cc", "src/exec.cc", "src/namespaces.cc", "src/cgroups.cc",
-        "src/mounts.cc", "src/process.cc", "src/cri-log.cc", "src/state.cc", "src/plan-wire.cc",
+        "src/mounts.cc", "src/process.cc", "src/terminal.cc", "src/cri-log.cc", "src/state.cc", "src/plan-wire.cc",
         "src/errors.cc", "src/fd.cc"
       ],
       "cflags_cc": ["-fno-exceptions", "-fno-rtti"],

@@ -46,6 +46,11 @@ export interface CreatedContainer {
   startTime: number;
   monitorPid: number;
   monitorStartTime: number;
+  /**
+   * With process.terminal and io.mode 'inherit': the pty master, owned by the caller
+   * (with io.mode 'log' the monitor keeps it and logs the terminal's output as stdout).
+   */
+  terminalFd?: number;
 }
 
 /** How a container or exec'd process ended (stateDir/exit.json). */
@@ -71,7 +76,9 @@ export async function createContainer(plan: ContainerPlan): Promise<CreatedConta
   const stdio = plan.io.mode === 'inherit' ? (plan.io.stdio ?? [0, 1, 2]) : null;
   try {
     const r = await loadAddon().createContainer(wire, monitorPath(), stdio);
-    return { pid: r.pid, startTime: r.startTime, monitorPid: r.monitorPid, monitorStartTime: r.monitorStartTime };
+    const created: CreatedContainer = { pid: r.pid, startTime: r.startTime, monitorPid: r.monitorPid, monitorStartTime: r.monitorStartTime };
+    if (r.terminalFd !== undefined) created.terminalFd = r.terminalFd;
+    return created;
   } catch (e) {
     rethrow(e);
   }
@@ -107,6 +114,12 @@ export function signalProcess(pid: number, startTime: number, signal: NodeJS.Sig
   if (failure === null) return true;
   if (failure.code === 'ESRCH') return false;
   throw new NativeError(failure);
+}
+
+/** Sets the window size of a container's terminal (the pty master from createContainer). */
+export function resizeTerminal(fd: number, rows: number, cols: number): void {
+  const failure = loadAddon().resizeTerminal(fd, rows, cols);
+  if (failure !== null) throw new NativeError(failure);
 }
 
 /** Start time of pid from /proc/<pid>/stat (field 22), or undefined when it does not run (or is a zombie). */

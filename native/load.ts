@@ -12,6 +12,7 @@ export interface Addon {
   execInContainer(plan: Buffer, monitorPath: string, stdio: number[]): Promise<RawExec>;
   startContainer(fifoPath: string): Promise<void>;
   signalProcess(pid: number, startTime: number, signal: number): RawFailure | null;
+  resizeTerminal(fd: number, rows: number, cols: number): RawFailure | null;
 }
 
 export interface RawCreated {
@@ -19,6 +20,7 @@ export interface RawCreated {
   monitorPid: number;
   startTime: number;
   monitorStartTime: number;
+  terminalFd?: number;
 }
 
 export interface RawExec extends RawCreated {

@@ -94,7 +94,6 @@ function overlayData(o: NonNullable<ContainerPlan['rootfs']['overlay']>): string
 
 /** The bytes skiff-monitor's create mode reads. Throws on values the wire cannot carry. */
 export function encodeContainerPlan(plan: ContainerPlan): Buffer {
-  if (plan.process.terminal) throw new Error(`encode plan for container ${plan.id}: process.terminal is not supported yet`);
   if (plan.io.mode === 'log' && !plan.io.logPath) throw new Error(`encode plan for container ${plan.id}: io.logPath is required with io.mode 'log'`);
   const w = new Writer();
   w.str(T.id, plan.id);

@@ -88,6 +88,7 @@ class MonitorWorker : public Napi::AsyncWorker {
     r.Set("monitorPid", Napi::Number::New(env, answer_.msg.monitor_pid));
     r.Set("startTime", Napi::Number::New(env, static_cast<double>(answer_.msg.start_time)));
     r.Set("monitorStartTime", Napi::Number::New(env, static_cast<double>(answer_.msg.monitor_start_time)));
+    if (answer_.passed.ok()) r.Set("terminalFd", Napi::Number::New(env, answer_.passed.release()));
     if (make_pipes_) {
       const char* names[3] = {"stdin", "stdout", "stderr"};
       for (int i = 0; i < 3; i++)
@@ -167,6 +168,15 @@ Napi::Value SignalProcess(const Napi::CallbackInfo& info) {
   return failure_object(info.Env(), f);
 }
 
+// resizeTerminal(fd: number, rows: number, cols: number): null | failure object
+Napi::Value ResizeTerminal(const Napi::CallbackInfo& info) {
+  Failure f = {};
+  if (resize_terminal(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
+                      info[2].As<Napi::Number>().Int32Value(), &f))
+    return info.Env().Null();
+  return failure_object(info.Env(), f);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Array steps = Napi::Array::New(env);
   for (uint32_t i = 0; i < static_cast<uint32_t>(Step::count_); i++)
@@ -176,6 +186,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("execInContainer", Napi::Function::New(env, ExecInContainer, "execInContainer"));
   exports.Set("startContainer", Napi::Function::New(env, StartContainer, "startContainer"));
   exports.Set("signalProcess", Napi::Function::New(env, SignalProcess, "signalProcess"));
+  exports.Set("resizeTerminal", Napi::Function::New(env, ResizeTerminal, "resizeTerminal"));
   return exports;
 }
 

@@ -12,6 +12,7 @@ struct InitContext {
   const char* join_paths[8];
   int join_count;
   bool unshare_cgroup;
+  bool terminal;  // allocate a pty after pivot_root (process.terminal)
 };
 
 /** Runs the container steps and execs the process; never returns (exits on failure). */

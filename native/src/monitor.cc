@@ -53,6 +53,7 @@ struct Prepared {
   InitContext ctx = {};
   std::vector<Fd> keep;  // fds the init uses; closed in the monitor after clone
   Fd fifo, log, out_r, err_r, out_w, err_w;
+  Fd terminal;  // pty master from the init (process.terminal)
   std::string fifo_path;
 };
 
@@ -81,9 +82,12 @@ bool prepare(ContainerPlan& plan, Prepared* p, Failure* f) {
     p->keep.push_back(std::move(fd));
   }
   p->ctx.stdout_fd = p->ctx.stderr_fd = -1;
+  p->ctx.terminal = plan.process.terminal;
   if (plan.io_mode == 0) {
     p->log.reset(open(plan.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
     if (!p->log.ok()) return fail(f, Step::log_open, "open", plan.log_path.c_str());
+  }
+  if (plan.io_mode == 0 && !plan.process.terminal) {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) != 0) return fail(f, Step::monitor_prepare, "pipe2");
     p->out_r.reset(out[0]);
@@ -127,7 +131,7 @@ std::string exit_json(int status, const Failure* exec_failure) {
 void supervise(const ContainerPlan& plan, pid_t pid, int pidfd, int sync_fd, Prepared* p) {
   static LogStream out, err;
   out.name = "stdout";
-  out.fd = p->out_r.release();
+  out.fd = p->terminal.ok() ? p->terminal.release() : p->out_r.release();
   err.name = "stderr";
   err.fd = p->err_r.release();
   int status = 0;
@@ -239,9 +243,14 @@ int run_create(ContainerPlan& plan) {
   }
   // Phase 2: the init runs every step and answers READY (blocked on the fifo next) or ERROR.
   SyncMsg m;
-  ssize_t got = recv(sync.get(), &m, sizeof m, 0);
-  if (got != static_cast<ssize_t>(sizeof m)) {
-    fail_with(&f, Step::init_died, got < 0 ? errno : ECHILD, "recv");
+  int passed_fd = -1;
+  bool got = recv_with_fd(sync.get(), &m, sizeof m, &passed_fd);
+  if (got && m.kind == MSG_TERMINAL) {
+    p.terminal.reset(passed_fd);
+    got = recv_with_fd(sync.get(), &m, sizeof m, &passed_fd);
+  }
+  if (!got) {
+    fail_with(&f, Step::init_died, errno != 0 ? errno : ECHILD, "recv");
     return abort_create(f);
   }
   if (m.kind != MSG_READY) {
@@ -266,7 +275,10 @@ int run_create(ContainerPlan& plan) {
   created.monitor_pid = getpid();
   created.start_time = start_time;
   created.monitor_start_time = monitor_start_time;
-  (void)send(kAddonFd, &created, sizeof created, MSG_NOSIGNAL);
+  // With inherited io the caller owns the terminal: the master travels with CREATED.
+  bool hand_over = plan.io_mode == 1 && p.terminal.ok();
+  (void)send_with_fd(kAddonFd, &created, sizeof created, hand_over ? p.terminal.get() : -1);
+  if (hand_over) p.terminal.reset();
   close(kAddonFd);
   // Hand our copies of inherited stdio back: the caller sees EOF when the container exits.
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -58,7 +59,7 @@ bool spawn_monitor(const char* monitor_path, const char* mode, const std::vector
   int fd = -1;
   if (!recv_with_fd(ours.get(), &answer->msg, sizeof answer->msg, &fd))
     return fail_with(f, Step::monitor_sync, errno != 0 ? errno : EPIPE, "recv", monitor_path);
-  if (fd >= 0) close(fd);
+  answer->passed.reset(fd);
   if (answer->msg.kind == MSG_ERROR) {
     failure_from_msg(f, answer->msg);
     return false;
@@ -104,5 +105,13 @@ bool signal_process(pid_t pid, uint64_t start_time, int sig, Failure* f) {
     return fail_with(f, Step::process_signal, ESRCH, "pidfd_open", nullptr);
   if (syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) != 0)
     return fail(f, Step::process_signal, "pidfd_send_signal", nullptr);
+  return true;
+}
+
+bool resize_terminal(int fd, int rows, int cols, Failure* f) {
+  struct winsize ws = {};
+  ws.ws_row = static_cast<unsigned short>(rows);
+  ws.ws_col = static_cast<unsigned short>(cols);
+  if (ioctl(fd, TIOCSWINSZ, &ws) != 0) return fail(f, Step::terminal_open, "ioctl(TIOCSWINSZ)", nullptr);
   return true;
 }

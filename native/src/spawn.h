@@ -12,6 +12,7 @@
 
 struct MonitorAnswer {
   SyncMsg msg;  // MSG_CREATED / MSG_STARTED
+  Fd passed;    // fd sent with the answer (the pty master of a terminal container), if any
   Fd sock;      // still-open socket to the monitor (exec: the exit status arrives on it)
 };
 
@@ -22,3 +23,5 @@ bool spawn_monitor(const char* monitor_path, const char* mode, const std::vector
 bool start_container(const char* fifo_path, Failure* f);
 /** pidfd_open + start-time check + pidfd_send_signal; false (errno ESRCH) if gone or recycled. */
 bool signal_process(pid_t pid, uint64_t start_time, int sig, Failure* f);
+/** TIOCSWINSZ on a pty master (the size the container's terminal reports). */
+bool resize_terminal(int fd, int rows, int cols, Failure* f);

@@ -14,7 +14,8 @@ bool write_state_file(const std::string& dir, const char* name, const std::strin
   std::string final_path = dir + "/" + name;
   Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.ok()) return false;
-  if (!write_all(fd.get(), content.data(), content.size()) || fsync(fd.get()) != 0) return false;
+  // No fsync: stateDir lives on tmpfs (/run) and rename is what makes the file whole for readers.
+  if (!write_all(fd.get(), content.data(), content.size())) return false;
   fd.reset();
   return rename(tmp.c_str(), final_path.c_str()) == 0;
 }

@@ -35,6 +35,10 @@ bool make_root_readonly(const ContainerPlan& plan, Failure* f);
 /** Opens the container's /dev/null after checking it is the real char 1:3 (CVE-2025-31133). */
 int open_verified_dev_null(Step step, Failure* f);
 
+// terminal.cc
+/** Allocates the pty, makes its slave fds 0-2 and the controlling tty, sends the master on sync_fd. */
+bool setup_terminal(int sync_fd, Failure* f);
+
 // process.cc
 bool set_hostname(const ContainerPlan& plan, Failure* f);
 bool set_rlimits(const PlanProcess& p, Failure* f);

@@ -1,12 +1,12 @@
 // The native runtime against real namespaces, mounts and cgroup v1 directories, with a
 // busybox rootfs. Run as root (CI does).
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
 import {
-  createContainer, execInContainer, isAlive, NativeError, readContainerState, readExitStatus, signalProcess,
+  createContainer, execInContainer, isAlive, NativeError, readContainerState, readExitStatus, resizeTerminal, signalProcess,
   startContainer, STEPS, waitForExit, monitorPath, type ContainerPlan, type ExitStatus,
 } from '../../native/index.js';
 import { encodeContainerPlan } from '../../native/plan-wire.js';
@@ -160,6 +160,84 @@ describe('createContainer', () => {
   });
 });
 
+/** Classic BPF for x86_64: mkdir and mkdirat fail with EPERM, everything else is allowed. */
+function denyMkdirProgram(): Buffer {
+  const insns: [number, number, number, number][] = [
+    [0x20, 0, 0, 4], // ld [arch]
+    [0x15, 0, 3, 0xc000003e], // jeq AUDIT_ARCH_X86_64 ? next : allow
+    [0x20, 0, 0, 0], // ld [nr]
+    [0x15, 2, 0, 83], // mkdir -> errno
+    [0x15, 1, 0, 258], // mkdirat -> errno
+    [0x06, 0, 0, 0x7fff0000], // SECCOMP_RET_ALLOW
+    [0x06, 0, 0, 0x00050001], // SECCOMP_RET_ERRNO | EPERM
+  ];
+  const b = Buffer.alloc(insns.length * 8);
+  insns.forEach(([code, jt, jf, k], i) => {
+    b.writeUInt16LE(code, i * 8);
+    b.writeUInt8(jt, i * 8 + 2);
+    b.writeUInt8(jf, i * 8 + 3);
+    b.writeUInt32LE(k, i * 8 + 4);
+  });
+  return b;
+}
+
+describe('process settings', () => {
+  test.each([true, false])('loads the seccomp program (noNewPrivileges %s)', async (nnp) => {
+    const sb = sandbox(`seccomp-${nnp}`);
+    const plan = sb.plan(['sh', '-c', 'mkdir /tmp/d 2>/dev/null && echo made || echo denied; touch /tmp/f && echo touched']);
+    plan.process.noNewPrivileges = nnp;
+    plan.seccomp = { program: denyMkdirProgram(), flags: 0 };
+    expect((await run(sb, plan)).exitCode).toBe(0);
+    expect(stdout(sb)).toEqual(['denied', 'touched']);
+  });
+
+  test('writes sysctls and sets the domain name', async () => {
+    const sb = sandbox('sysctl');
+    const plan = sb.plan(['sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/domainname']);
+    plan.sysctl = { 'net.ipv4.ip_forward': '1' };
+    plan.domainname = 'example.org';
+    expect((await run(sb, plan)).exitCode).toBe(0);
+    expect(stdout(sb)).toEqual(['1', 'example.org']);
+  });
+
+  test('gives a terminal container a pty as controlling terminal and logs its output', async () => {
+    const sb = sandbox('tty');
+    const plan = sb.plan(['sh', '-c', 'tty; test -t 0 && test -t 1 && echo is-a-tty; stat -c %t /dev/console']);
+    plan.process.terminal = true;
+    expect((await run(sb, plan)).exitCode).toBe(0);
+    expect(stdout(sb).map((l) => l.replace(/\r$/, ''))).toEqual(['/dev/pts/0', 'is-a-tty', '88']); // console is a pts (major 136)
+  });
+
+  test('hands the pty master to the caller with io.mode inherit', async () => {
+    const sb = sandbox('tty-inherit');
+    const plan = sb.plan(['sh', '-c', 'stty size; echo from-tty'], { io: { mode: 'inherit' } });
+    plan.process.terminal = true;
+    const c = await createContainer(plan);
+    expect(c.terminalFd).toBeGreaterThan(2);
+    const fd = c.terminalFd as number;
+    try {
+      resizeTerminal(fd, 33, 99);
+      await startContainer(sb.stateDir);
+      let text = '';
+      const buf = Buffer.alloc(4096);
+      for (;;) {
+        let n = 0;
+        try {
+          n = readSync(fd, buf);
+        } catch {
+          break; // EIO: every slave fd is closed
+        }
+        if (n === 0) break;
+        text += buf.subarray(0, n).toString();
+      }
+      expect(text.replace(/\r/g, '')).toBe('33 99\nfrom-tty\n');
+      expect((await waitForExit(sb.stateDir)).exitCode).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
 describe('create failures', () => {
   async function expectFailure(sb: Sandbox, plan: ContainerPlan, step: string, code: string): Promise<NativeError> {
     const err = await createContainer(plan).then(
@@ -277,7 +355,7 @@ describe('execInContainer', () => {
     const err = await execInContainer(sb.execPlan(c.pid, ['nope'])).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(NativeError);
     expect((err as NativeError).step).toBe('process.lookup');
-    expect(sb.cgroupPids()).toEqual([c.pid]);
+    await vi.waitFor(() => expect(sb.cgroupPids()).toEqual([c.pid]));
     signalProcess(c.pid, c.startTime, 'SIGKILL');
     await waitForExit(sb.stateDir);
   });

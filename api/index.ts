@@ -11,3 +11,5 @@ export * from './labels.js';
 export * from './quantity.js';
 export * from './kubeconfig.js';
 export * from './client.js';
+export * from './workqueue.js';
+export * from './informer.js';

@@ -20,6 +20,8 @@ export interface ImageSpec {
   architecture?: string;
   variant?: string;
   config?: Record<string, unknown>;
+  /** Record a wrong diff_id for this layer index in the config (a lying image). */
+  wrongDiffId?: number;
 }
 
 function sha256(data: Buffer): string {
@@ -70,7 +72,7 @@ async function writeImage(layout: string, spec: ImageSpec): Promise<BuiltImage &
     os: 'linux',
     created: '2026-01-01T00:00:00Z',
     config: spec.config ?? { Cmd: ['/bin/sh'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
-    rootfs: { type: 'layers', diff_ids: diffIds },
+    rootfs: { type: 'layers', diff_ids: diffIds.map((d, i) => (i === spec.wrongDiffId ? sha256(Buffer.from('not this layer')) : d)) },
   }));
   const configDigest = writeBlob(layout, config);
   const manifest = Buffer.from(JSON.stringify({

@@ -2,7 +2,7 @@
 // misbehaving server of our own: what lands in the content store, what a failure leaves
 // behind (nothing), and what a user reads when it fails.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,10 @@ describe('pull from docker-registry (no auth)', () => {
       expect(sha256File(svc.content.path(d))).toBe(d);
     }
     expect(await svc.content.ingests()).toEqual([]);
+    // Every layer is unpacked into its chainID snapshot; the rootfs lowerdirs list the top first.
+    const lower = await svc.lowerDirs(rec.name);
+    expect(lower).toEqual([...rec.chainIds].reverse().map((c) => join(svc.root, 'snapshots', c.slice(7), 'fs')));
+    expect(readFileSync(join(lower[1]!, 'etc/os-release'), 'utf8')).toBe('ID=skiff\n');
 
     const t0 = performance.now();
     const again = await svc.pull(`${reg.host}/skiff/app:v1`);
@@ -142,6 +146,20 @@ describe('pull from docker-registry (no auth)', () => {
     expect(err).toMatchObject({ code: 'digest-mismatch' });
     expect((err as Error).message).toContain(image.layerDigests[1]);
     await expectEmptyStore(svc);
+  });
+});
+
+describe('pull of a lying image', () => {
+  it('fails when a layer does not match its diff_id, leaving no blob and no snapshot', async () => {
+    const lying = join(work, 'lying');
+    await writeOciLayout(lying, { layers: [{ a: '1' }, { b: '2' }], wrongDiffId: 1 }, 'v1');
+    const reg = await registry({ kind: 'none' });
+    await reg.push(lying, 'skiff/lying:v1');
+    const svc = await newService();
+    const err = await svc.pull(`${reg.host}/skiff/lying:v1`).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/unpack layer 1 /);
+    await expectEmptyStore(svc);
+    expect(readdirSync(join(svc.root, 'snapshots')).filter((n) => !n.startsWith('.'))).toEqual([]);
   });
 });
 

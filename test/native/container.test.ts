@@ -12,7 +12,7 @@ import {
 import { encodeContainerPlan } from '../../native/plan-wire.js';
 import { removeTestCgroupParents, Sandbox } from './plan-builder.js';
 
-const CRI_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) ([FP]) (.*)$/;
+const CRI_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) ([FP]) ([^\n]*)$/;
 
 const sandboxes: Sandbox[] = [];
 function sandbox(name: string): Sandbox {

@@ -83,17 +83,20 @@ export async function applyLayer(input: AsyncIterable<Uint8Array>, root: string,
       cb(null, chunk);
     },
   });
+  const applier = new LayerApplier(root, opts);
+  await applier.begin();
   const extract = tarExtract();
+  // tar-stream emits entries to whoever listens at that moment: take the iterator before
+  // any byte flows, or early entries are lost and the apply never finishes.
+  const entryIterator = extract[Symbol.asyncIterator]();
   const source = decompressLayer(input, (c) => (compression = c));
   // tar-stream stops at the end-of-archive blocks; the hasher must still see every byte, so
   // the pipeline runs to the end of the input and the digest is taken after it settles.
   const fed = pipeline(source, hasher, extract as unknown as NodeJS.WritableStream);
   fed.catch(() => {});
-  const applier = new LayerApplier(root, opts);
   let entries = 0;
   try {
-    await applier.begin();
-    for await (const entry of extract) {
+    for await (const entry of { [Symbol.asyncIterator]: () => entryIterator }) {
       await applier.apply(entry.header, entry as unknown as AsyncIterable<Buffer>);
       entries++;
     }

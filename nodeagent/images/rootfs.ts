@@ -90,7 +90,10 @@ export async function mountOverlay(target: string, o: { lower: readonly string[]
   const data = overlayOptions(o);
   // mount(2) data is limited to one page; deep images need the addon's shorter relative paths.
   if (data.length > 4000) throw new Error(`mount overlay at \`${target}\`: options are ${data.length} bytes, over the kernel's page limit`);
-  const args = ['-t', 'overlay', 'overlay', '-o', o.upper ? data : `ro,${data}`, target];
+  // overlayfs without an upperdir needs two lowerdirs; a one-layer stack is a read-only
+  // bind instead, as containerd's snapshotter returns for a single committed layer.
+  const args =
+    !o.upper && o.lower.length === 1 ? ['-o', 'bind,ro', o.lower[0]!, target] : ['-t', 'overlay', 'overlay', '-o', o.upper ? data : `ro,${data}`, target];
   try {
     await run('mount', args);
   } catch (err) {

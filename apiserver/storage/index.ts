@@ -7,6 +7,7 @@ import { openSqliteStorage } from './sqlite.js';
 export * from './interface.js';
 export { EtcdStorage, openEtcdStorage, type EtcdStorageOptions } from './etcd.js';
 export { SqliteStorage, openSqliteStorage, type SqliteStorageOptions } from './sqlite.js';
+export { startCompactor, type Compactor, type CompactorOptions } from './compactor.js';
 export { WatchCache, type WatchCacheOptions, type CacheWatchOptions, type CacheSnapshot } from './watch-cache.js';
 
 /** Where the data lives: an embedded SQLite file, or an etcd cluster. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  CompactedError, KeyExistsError, NotFoundError, RevisionMismatchError, openStorage, WatchCache,
+  CompactedError, KeyExistsError, NotFoundError, RevisionMismatchError, openStorage, startCompactor, WatchCache,
   type Storage, type WatchEvent,
 } from '../../../apiserver/storage/index.js';
 import { startEtcd, testEtcdEndpoint, type EtcdServer } from '../../harness/etcd.js';
@@ -127,6 +127,8 @@ describe.each([
     expect(page2.items.map((kv) => kv.key)).toEqual([`${p}d`]);
     expect(page2.more).toBe(false);
     expect(page2.revision).toBe(page1.revision);
+
+    await expect(store.list({ prefix: p, revision: latest.revision + 1_000_000 })).rejects.toThrow(/future/);
 
     const fromC = await store.list({ prefix: p, startKey: `${p}c` });
     expect(fromC.items.map((kv) => kv.key)).toEqual([`${p}c`, `${p}d`]);
@@ -288,6 +290,25 @@ describe.each([
     await vi.waitFor(() => expect(edge.errors[0]).toBeInstanceOf(CompactedError), { timeout: 10_000 });
     expect(edge.events).toEqual([]);
     expect((await iso.get(`${p}a`))!.modRevision).toBe(r2);
+  });
+
+  it(`${backend.name}: the compactor keeps one interval of history and forgets the rest`, async () => {
+    const iso = track(await backend.openIsolated());
+    const p = '/registry/compactor/';
+    const r1 = await iso.create(`${p}a`, buf('1'));
+    const r2 = await iso.update(`${p}a`, buf('2'), r1);
+    const errors: Error[] = [];
+    const compactor = startCompactor(iso, { intervalMs: 100, onError: (e) => errors.push(e) });
+    try {
+      await vi.waitFor(async () => {
+        const err = await iso.list({ prefix: p, revision: r1 }).catch((e) => e);
+        expect(err).toBeInstanceOf(CompactedError);
+      }, { timeout: 10_000, interval: 100 });
+    } finally {
+      compactor.stop();
+    }
+    expect(errors).toEqual([]);
+    expect(await iso.get(`${p}a`)).toMatchObject({ value: buf('2'), modRevision: r2 });
   });
 
   it(`${backend.name}: the watch cache fans one upstream watch out to many filtered watchers`, async () => {

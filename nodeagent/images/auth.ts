@@ -101,9 +101,9 @@ export class Authorizer {
   }
 
   /**
-   * Reacts to a 401 from `host`: learns its scheme and obtains a credential for `scope`.
-   * `sent` is the header that was refused; refusing it again means the credentials are wrong
-   * or lack access, which throws UnauthorizedError with what to do.
+   * Reacts to a 401 from `host`: learns its scheme and obtains a fresh credential for
+   * `scope`. `sent` is a header that was refused although it was fresh: the credentials are
+   * wrong or lack access, which throws UnauthorizedError saying what to do.
    */
   async challenge(host: string, scope: string, wwwAuthenticate: string | string[] | undefined, sent: string | undefined): Promise<void> {
     const challenges = parseChallenges(wwwAuthenticate);

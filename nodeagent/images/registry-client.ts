@@ -218,9 +218,11 @@ export class RegistryClient {
         continue;
       }
       if (res.status === 401 && !challenged) {
+        // First refusal: whatever we sent (nothing, or a cached token that may have been
+        // revoked or expired early) is replaced by a fresh credential, once.
         res.body.resume();
         challenged = true;
-        await this.authorizer.challenge(host, scope, res.headers['www-authenticate'], auth);
+        await this.authorizer.challenge(host, scope, res.headers['www-authenticate'], undefined);
         continue;
       }
       if (res.status === 401) {

@@ -234,6 +234,14 @@ describe('pull from a misbehaving server', () => {
     await expectEmptyStore(svc);
   });
 
+  it.each([429, 503])('retries blob GETs answered %i and succeeds', async (status) => {
+    const srv = await startStaticRegistry({ layout, failBlobs: { status, times: 3 } });
+    cleanups.push(() => srv.stop());
+    const svc = await newService();
+    expect((await svc.pull(`${srv.host}/skiff/app:v1`)).image.digest).toBe(image.manifestDigest);
+    expect(srv.requests.filter((r) => r.path.includes('/blobs/')).length).toBe(3 + 3);
+  });
+
   it('follows a blob redirect to another origin without sending it the Authorization header', async () => {
     const blobHost = await startStaticRegistry({ layout });
     const auth = 'Basic ' + Buffer.from('alice:s3cret').toString('base64');

@@ -17,6 +17,8 @@ export interface StaticRegistryOptions {
   redirectBlobsTo?: string;
   /** Replace a manifest's bytes / content type (served under its tag). */
   overrideManifest?: { body: Buffer; contentType: string };
+  /** Answer the first `times` blob GETs with `status` (429 / 503), Retry-After 0. */
+  failBlobs?: { status: number; times: number };
   /** Require this Authorization header value (Basic) on every /v2 request. */
   requireAuth?: string;
 }
@@ -39,6 +41,7 @@ export async function startStaticRegistry(opts: StaticRegistryOptions): Promise<
     try { return readFileSync(join(opts.layout, 'blobs', 'sha256', digest.replace('sha256:', ''))); } catch { return undefined; }
   };
   let truncations = 0;
+  let failures = 0;
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     requests.push({ method: req.method ?? '', path, headers: req.headers });
@@ -69,6 +72,11 @@ export async function startStaticRegistry(opts: StaticRegistryOptions): Promise<
       const digest = 'sha256:' + createHash('sha256').update(body).digest('hex');
       res.writeHead(200, { 'content-type': type, 'docker-content-digest': digest, 'content-length': body.length });
       res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (opts.failBlobs && failures < opts.failBlobs.times) {
+      failures++;
+      res.writeHead(opts.failBlobs.status, { 'content-type': 'application/json' }).end('{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}');
       return;
     }
     if (opts.redirectBlobsTo) {

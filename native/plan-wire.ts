@@ -9,7 +9,7 @@ const T = {
   id: 1, rootPath: 2, rootReadonly: 3, rootPropagation: 4, rootOverlayData: 5, namespace: 6, mount: 7,
   device: 8, devSymlink: 9, masked: 10, readonly: 11, hostname: 12, domainname: 13, sysctl: 14,
   process: 15, seccompProgram: 16, seccompFlags: 17, cgroupProcs: 18, stateDir: 19, ioMode: 20,
-  logPath: 21, execPid: 22,
+  logPath: 21, execPid: 22, execStartTime: 23,
 } as const;
 const N = {
   type: 100, path: 101, source: 102, flags: 103, propagation: 104, data: 105, remount: 106, major: 107,
@@ -163,6 +163,7 @@ export function encodeExecPlan(plan: ExecPlan): Buffer {
   if (plan.process.terminal) throw new Error(`encode exec plan for pid ${plan.pid}: process.terminal is not supported yet`);
   const w = new Writer();
   w.num(T.execPid, plan.pid);
+  if (plan.startTime !== undefined) w.num(T.execStartTime, plan.startTime);
   for (const type of plan.namespaces) w.nested(T.namespace, (nw) => nw.str(N.type, type));
   for (const c of plan.cgroupProcs) w.str(T.cgroupProcs, c);
   writeProcess(w, plan.process);

@@ -141,6 +141,8 @@ export interface ContainerPlan {
 export interface ExecPlan {
   /** Host pid of the container's init. */
   pid: number;
+  /** The init's start time (CreatedContainer.startTime): the exec fails with ESRCH if pid was recycled. */
+  startTime?: number;
   /** Namespaces to join, in this order (normally those the container was created with). */
   namespaces: NamespaceType[];
   /** cgroup.procs files the process is placed in before it starts (the container's). */

@@ -20,6 +20,7 @@
 
 #include "fd.h"
 #include "monitor.h"
+#include "state.h"
 #include "steps.h"
 
 namespace {
@@ -85,6 +86,13 @@ int run_exec(ContainerPlan& plan) {
     ns_fds.push_back(std::move(fd));
     ns_types.push_back(namespace_flag(ns.type.c_str()));
     ns_paths.push_back(path);
+  }
+  // Checked after the opens: if the pid still has the recorded start time now, the
+  // namespace fds we hold are the container's and not those of a process that reused the pid.
+  if (plan.exec_start_time != 0 && process_start_time(plan.exec_pid) != plan.exec_start_time) {
+    fail_with(&f, Step::namespaces_open, ESRCH, "open", ("/proc/" + std::to_string(plan.exec_pid)).c_str());
+    report_failure(f);
+    return 1;
   }
   if (!join_cgroups(getpid(), plan.cgroup_procs, &f)) {
     report_failure(f);

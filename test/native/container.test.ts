@@ -324,12 +324,26 @@ describe('monitor', () => {
   });
 });
 
+describe('waitForExit', () => {
+  test('rejects when the monitor dies without recording an exit', async () => {
+    const sb = sandbox('monitor-killed');
+    const c = await createContainer(sb.plan(['sleep', '100']));
+    await startContainer(sb.stateDir);
+    const waiting = waitForExit(sb.stateDir, { monitorCheckMs: 50 });
+    expect(signalProcess(c.monitorPid, c.monitorStartTime, 'SIGKILL')).toBe(true);
+    await expect(waiting).rejects.toThrow(/monitor \(pid \d+\) died without recording an exit/);
+    signalProcess(c.pid, c.startTime, 'SIGKILL');
+  });
+});
+
 describe('execInContainer', () => {
   test('joins the init\'s namespaces and cgroups without exposing the host node binary', async () => {
     const sb = sandbox('exec');
     const c = await createContainer(sb.plan(['sleep', '100']));
     await startContainer(sb.stateDir);
-    const proc = await execInContainer(sb.execPlan(c.pid, ['sh', '-c', 'echo "pid-in-ns=$$ host=$(hostname)"; sleep 0.5']));
+    const recycled = await execInContainer(sb.execPlan(c.pid, ['true'], { startTime: c.startTime + 1 })).then(() => undefined, (e: unknown) => e);
+    expect(recycled).toMatchObject({ code: 'ESRCH', step: 'namespaces.open' });
+    const proc = await execInContainer(sb.execPlan(c.pid, ['sh', '-c', 'echo "pid-in-ns=$$ host=$(hostname)"; sleep 0.5'], { startTime: c.startTime }));
     try {
       for (const ns of ['mnt', 'pid', 'uts', 'ipc', 'net']) {
         expect(readlinkSync(`/proc/${proc.pid}/ns/${ns}`), ns).toBe(readlinkSync(`/proc/${c.pid}/ns/${ns}`));

@@ -107,6 +107,15 @@ function allowNull(schema: unknown): unknown {
   return out;
 }
 
+// Quantities decode from any JSON number (`cpu: 0.5`), though OpenAPI calls them int-or-string.
+const quantityName = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+
+function validationSchemas(): Record<string, unknown> {
+  const schemas = allowNull(kubernetesSchemas) as Record<string, Schema>;
+  schemas[quantityName] = { anyOf: [{ type: 'number' }, { type: 'string' }, { type: 'null' }] };
+  return schemas;
+}
+
 let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
 
@@ -116,7 +125,7 @@ function validatorFor(schemaName: string): ValidateFunction {
   if (!ajv) {
     // Formats (date-time) are not checked: Kubernetes' decoder reports bad timestamps itself.
     ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-    ajv.addSchema({ $id: 'kubernetes', components: { schemas: allowNull(kubernetesSchemas) } });
+    ajv.addSchema({ $id: 'kubernetes', components: { schemas: validationSchemas() } });
   }
   fn = ajv.compile({ $ref: `kubernetes${refPrefix}${schemaName}` });
   validators.set(schemaName, fn);

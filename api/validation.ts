@@ -571,10 +571,6 @@ function validatePod(pod: Pod): FieldCause[] {
 
 // ---- workloads (apps/v1) ----------------------------------------------------------------
 
-function goMap(m: Record<string, string> | undefined): string {
-  return `map[string]string{${Object.entries(m ?? {}).map(([k, v]) => `"${k}":"${v}"`).join(', ')}}`;
-}
-
 function validateSelectorAndTemplate(
   selector: LabelSelector | undefined,
   template: PodTemplateSpec | undefined,
@@ -598,7 +594,8 @@ function validateSelectorAndTemplate(
     const empty = Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
     if (empty) out.push(invalid('spec.selector', selector, `empty selector is invalid for ${kind}`));
     else if (template && !labelSelectorMatches(selector, template.metadata?.labels)) {
-      out.push(invalid('spec.template.metadata.labels', goMap(template.metadata?.labels), '`selector` does not match template `labels`'));
+      // Kubernetes >= 1.31 prints the value as JSON: Invalid value: {"app":"web"}.
+      out.push(invalid('spec.template.metadata.labels', template.metadata?.labels ?? {}, '`selector` does not match template `labels`'));
     }
   }
   out.push(...validatePodTemplate(template, 'spec.template'));

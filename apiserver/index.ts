@@ -6,3 +6,4 @@ export { ensurePki, issueClientCert, type ClusterPki, type KeyPair, type CertSub
 export { writeKubeconfig } from './kubeconfig.js';
 export { RESOURCES, type ResourceInfo } from './resources.js';
 export { parseLabelSelector, matchesLabels, parseFieldSelector, matchesFields, labelSelectorToString } from './selectors.js';
+export { nodeAuthorizer, admitNodeWrite, nodeNameOf, NODES_GROUP } from './node-authorizer.js';

@@ -11,6 +11,7 @@ import { RESOURCES, apiVersionOf, type KubeObject, type ObjectMeta, type Resourc
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, alreadyExists, badRequest, conflict, forbidden, invalid, notFound, type StatusCause } from './status.js';
 import { validateObject } from './validation.js';
+import { admitNodeWrite } from './node-authorizer.js';
 
 /** Per-request options that shape a write. */
 export interface WriteContext {
@@ -114,6 +115,7 @@ export class ResourceRest {
       throw invalid(info, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     }
     if (info.namespaced) await this.admitNamespace(info, namespace!, m.name ?? m.generateName ?? '');
+    admitNodeWrite(ctx.user, info, obj);
     m.uid = randomUUID();
     m.creationTimestamp = timestamp(new Date());
     delete m.deletionTimestamp;
@@ -215,6 +217,7 @@ export class ResourceRest {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(info, namespace, name);
       const m = meta(current);
+      admitNodeWrite(ctx.user, info, current);
       const pre = opts.preconditions ?? {};
       if (pre.uid && pre.uid !== m.uid) {
         throw conflict(info, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${m.uid}`);
@@ -297,6 +300,7 @@ export class ResourceRest {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(info, namespace, name);
       const cm = meta(current);
+      admitNodeWrite(ctx.user, info, current);
       if (precondition && precondition !== cm.resourceVersion) throw conflict(info, name, MODIFIED_MESSAGE);
       const desired = mutate(structuredClone(current));
       let next = prepareUpdate(info, current, desired, subresource);

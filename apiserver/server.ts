@@ -19,6 +19,7 @@ import { ensurePki, type ClusterPki } from './pki.js';
 import { parseResourcePath } from './request-info.js';
 import { RESOURCES } from './resources.js';
 import { ResourceRest } from './rest.js';
+import { nodeAuthorizer } from './node-authorizer.js';
 import { ApiError, forbidden, statusOf, unauthorized } from './status.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { WatchSource } from './watch-source.js';
@@ -108,7 +109,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const tokens = new TokenAuthenticator();
   const authenticators: Authenticator[] = [new ClientCertAuthenticator(), tokens, ...(opts.authenticators ?? [])];
-  const authorizers: Authorizer[] = [mastersAuthorizer, publicInfoAuthorizer, ...(opts.authorizers ?? [])];
+  const authorizers: Authorizer[] = [mastersAuthorizer, publicInfoAuthorizer, nodeAuthorizer, ...(opts.authorizers ?? [])];
   const runningWatches = new Set<() => void>();
   const deps: HandlerDeps = {
     rest,

@@ -47,6 +47,15 @@ describe('strict field validation', () => {
     expect(checkSchema(svc({ a: 1 }))[0]).toMatchObject({ kind: 'type', field: 'spec.ports[0].targetPort' });
   });
 
+  it('accepts fractional quantities (cpu: 0.5) but not fractional ports', () => {
+    const pod = (cpu: unknown, port: unknown): KubeObject => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' },
+      spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu } }, ports: [{ containerPort: port }] }] },
+    });
+    expect(checkSchema(pod(0.5, 80))).toEqual([]);
+    expect(checkSchema(pod('500m', 80.5))).toEqual([expect.objectContaining({ kind: 'type', field: 'spec.containers[0].ports[0].containerPort' })]);
+  });
+
   it('checks subresource bodies by definition name', () => {
     const scale = { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'x' }, spec: { replicas: 3, replica: 1 } };
     expect(findUnknownFields(scale, { definition: 'io.k8s.api.autoscaling.v1.Scale' })).toEqual(['spec.replica']);

@@ -166,7 +166,7 @@ describe('deployments', () => {
     [
       'selector does not match template labels',
       deployment((d) => (d.spec!.selector = { matchLabels: { app: 'other' } })),
-      ['spec.template.metadata.labels: Invalid value: "map[string]string{\\"app\\":\\"nginx\\"}": `selector` does not match template `labels`'],
+      ['spec.template.metadata.labels: Invalid value: {"app":"nginx"}: `selector` does not match template `labels`'],
     ],
     [
       'empty selector',

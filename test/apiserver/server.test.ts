@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestServer, type TestServer } from './helpers.js';
+import { issueClientCert } from '../../apiserver/index.js';
+import { call, createNamespace, pod, startTestServer, type TestServer } from './helpers.js';
 
 describe('API server', () => {
   let ts: TestServer;
@@ -28,6 +29,29 @@ describe('API server', () => {
     const forbidden = await call(ts.creds, 'GET', '/api/v1/namespaces', undefined, { token: 's3cret-nobody' });
     expect(forbidden.status).toBe(403);
     expect(forbidden.json.reason).toBe('Forbidden');
+  });
+
+  it('lets a node touch only its own Node, Lease and the pods bound to it', async () => {
+    const pair = await issueClientCert(ts.server.pki.ca, { commonName: 'system:node:n1', organizations: ['system:nodes'] });
+    const node = { ...ts.creds, cert: Buffer.from(pair.cert), key: Buffer.from(pair.key) };
+    const nodeBody = (name: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name } });
+    expect((await call(node, 'POST', '/api/v1/nodes', nodeBody('n1'))).status).toBe(201);
+    expect((await call(node, 'POST', '/api/v1/nodes', nodeBody('n2'))).status).toBe(403);
+    const lease = (name: string) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name }, spec: { holderIdentity: name } });
+    expect((await call(node, 'POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('n1'))).status).toBe(201);
+    expect((await call(node, 'POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('n2'))).status).toBe(403);
+    expect((await call(node, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', lease('n1'))).status).toBe(403);
+
+    await createNamespace(ts.creds, 'node-rules');
+    await call(ts.creds, 'POST', '/api/v1/namespaces/node-rules/pods', pod('mine', { nodeName: 'n1' }));
+    await call(ts.creds, 'POST', '/api/v1/namespaces/node-rules/pods', pod('theirs', { nodeName: 'n2' }));
+    expect((await call(node, 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn1')).json.items).toHaveLength(1);
+    const status = { status: { phase: 'Running' } };
+    expect((await call(node, 'PATCH', '/api/v1/namespaces/node-rules/pods/mine/status', status, { contentType: 'application/merge-patch+json' })).status).toBe(200);
+    expect((await call(node, 'PATCH', '/api/v1/namespaces/node-rules/pods/theirs/status', status, { contentType: 'application/merge-patch+json' })).status).toBe(403);
+    expect((await call(node, 'PATCH', '/api/v1/namespaces/node-rules/pods/mine', { metadata: { labels: { a: 'b' } } }, { contentType: 'application/merge-patch+json' })).status).toBe(403);
+    expect((await call(node, 'POST', '/api/v1/namespaces/node-rules/configmaps', { metadata: { name: 'x' } })).status).toBe(403);
+    expect((await call(node, 'DELETE', '/api/v1/namespaces/node-rules/pods/theirs')).status).toBe(403);
   });
 
   it('reports version 1.32 for the kubectl dispatcher (P1)', async () => {

@@ -46,14 +46,17 @@ export class EtcdStorage implements Storage {
 
   constructor(opts: EtcdStorageOptions) {
     if (opts.endpoints.length === 0) throw new StorageError('open etcd storage: no endpoints given (--etcd-endpoints)');
-    // etcd3 retries every failed call three times by default. A write whose reply was lost may
-    // already be committed, and repeating it would report a false conflict (our own create as
-    // "already exists"), so only reads are retried, here in call(); a failed write surfaces
-    // and the API client retries it knowingly, as kube-apiserver's clients do.
     this.client = new Etcd3({
       hosts: opts.endpoints,
       dialTimeout: opts.dialTimeoutMs ?? 5000,
+      // etcd3 retries every failed call three times by default. A write whose reply was lost
+      // may already be committed, and repeating it would report a false conflict (our own
+      // create as "already exists"), so only reads are retried (read()); a failed write
+      // surfaces and the API client retries it knowingly.
       faultHandling: { global: noop },
+      // A list of a few thousand objects passes gRPC's default 4 MiB reply limit; like
+      // kube-apiserver, accept replies of any size etcd sends.
+      grpcOptions: { 'grpc.max_receive_message_length': 2 ** 31 - 1 },
     });
     this.prefix = opts.prefix ?? '';
     this.progressIntervalMs = opts.progressIntervalMs ?? 5000;
@@ -180,12 +183,11 @@ export class EtcdStorage implements Storage {
 
   private async swap(op: 'update' | 'delete', key: string, expected: number, request: object): Promise<number> {
     const k = this.encode(key);
-    // etcd compares an absent key's mod_revision as 0; a real expected revision is never 0.
-    if (!(expected > 0)) {
-      throw new StorageError(`${op} ${key}: expected revision must be a positive revision, got ${expected}`);
-    }
+    // etcd compares an absent key's mod_revision as 0, so "expected 0" would match an absent
+    // key; -1 matches nothing and the failure branch reports what is there.
+    const compareTo = expected > 0 ? expected : -1;
     const res = await this.call(op, key, () => this.client.kv.txn({
-      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expected }],
+      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: compareTo }],
       success: [request],
       failure: [{ request_range: { key: k } }],
     }));

@@ -136,6 +136,15 @@ describe.each([
     expect(exact.more).toBe(false);
   });
 
+  it(`${backend.name}: a list larger than gRPC's default 4 MiB message comes back whole`, async () => {
+    const p = freshPrefix('big');
+    const big = Buffer.alloc(1024 * 1024, 'v'); // etcd accepts requests up to 1.5 MiB by default
+    for (let i = 0; i < 5; i++) await store.create(`${p}k${i}`, big);
+    const list = await store.list({ prefix: p });
+    expect(list.items).toHaveLength(5);
+    expect(list.items.every((kv) => kv.value.equals(big))).toBe(true);
+  });
+
   it(`${backend.name}: update and delete are compare-and-swap on the mod revision`, async () => {
     const p = freshPrefix('cas');
     const r1 = await store.create(`${p}k`, buf('v1'));
@@ -156,6 +165,7 @@ describe.each([
     expect(await store.get(`${p}k`)).toBeUndefined();
     await expect(store.delete(`${p}k`, r3)).rejects.toBeInstanceOf(NotFoundError);
     await expect(store.update(`${p}k`, buf('v'), r3)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.update(`${p}k`, buf('v'), 0)).rejects.toBeInstanceOf(NotFoundError);
 
     // Re-creating a deleted key starts a new life: a new create revision.
     const r4 = await store.create(`${p}k`, buf('again'));

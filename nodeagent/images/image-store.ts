@@ -1,9 +1,10 @@
 // Image metadata: which names this node has, what each resolves to, and the facts the runtime
 // needs without re-reading blobs (layers, diff_ids, chain IDs, the run config). Kept in one
 // JSON file replaced atomically (write temp, fsync, rename), so a crash leaves either the old
-// or the new list, never a torn one.
+// or the new list, never a torn one. Updates hold a lock file, so the agent and a `skiff
+// image` command changing the list at the same moment do not lose each other's change.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Descriptor, Platform } from './media-types.js';
 
@@ -126,11 +127,11 @@ export class ImageStore {
   }
 
   private update(change: (data: StoreFile) => void): Promise<void> {
-    const run = this.queue.then(async () => {
+    const run = this.queue.then(() => withLockFile(`${this.file}.lock`, async () => {
       const data = await this.load();
       change(data);
       await writeAtomically(this.file, JSON.stringify(data, null, 1));
-    });
+    }));
     this.queue = run.catch(() => {});
     return run;
   }
@@ -149,5 +150,46 @@ async function writeAtomically(file: string, text: string): Promise<void> {
     await fh.close().catch(() => {});
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+// A holder that died leaves its lock behind; one older than this is taken over.
+const STALE_LOCK_MS = 30_000;
+const LOCK_WAIT_MS = 15_000;
+
+/** Runs `fn` holding `lock` (created O_EXCL, holding our pid); waits for other holders. */
+async function withLockFile<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dirname(lock), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fh = await open(lock, 'wx', 0o644);
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (await isStale(lock)) { await rm(lock, { force: true }); continue; }
+      if (Date.now() > deadline) throw new Error(`update image list: ${lock} is held by another skiff process; remove it if none is running`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+async function isStale(lock: string): Promise<boolean> {
+  try {
+    const [text, info] = await Promise.all([readFile(lock, 'utf8'), stat(lock)]);
+    const pid = Number(text);
+    if (Number.isInteger(pid) && pid > 0) {
+      try { process.kill(pid, 0); } catch (err) { if ((err as NodeJS.ErrnoException).code === 'ESRCH') return true; }
+    }
+    return Date.now() - info.mtimeMs > STALE_LOCK_MS;
+  } catch {
+    return false;
   }
 }

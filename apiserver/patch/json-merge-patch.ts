@@ -8,11 +8,16 @@ import { deepClone, isObject, type JsonObject, type JsonValue } from './json.js'
 
 /** Applies an RFC 7386 merge patch to `target`; returns a new value, inputs untouched. */
 export function applyMergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
+  // One copy up front, then merge in place: cloning at every level would be quadratic.
+  return mergeInto(deepClone(target), patch);
+}
+
+function mergeInto(target: JsonValue | undefined, patch: JsonValue): JsonValue {
   if (!isObject(patch)) return deepClone(patch);
-  const out: JsonObject = isObject(target) ? deepClone(target) : {};
+  const out: JsonObject = isObject(target) ? target : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else out[key] = applyMergePatch(out[key], value);
+    else out[key] = mergeInto(out[key], value);
   }
   return out;
 }

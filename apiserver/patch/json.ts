@@ -11,9 +11,18 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A deep copy; the engines never mutate their inputs. */
+/** A deep copy; the engines never mutate their inputs. Plain recursion: for JSON values it
+ * is several times faster than structuredClone, which profiling showed dominating applies. */
 export function deepClone<T extends JsonValue | undefined>(v: T): T {
-  return v === undefined ? v : (structuredClone(v) as T);
+  return cloneValue(v) as T;
+}
+
+function cloneValue(v: JsonValue | undefined): JsonValue | undefined {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => cloneValue(x) as JsonValue);
+  const out: JsonObject = {};
+  for (const k of Object.keys(v)) out[k] = cloneValue(v[k]) as JsonValue;
+  return out;
 }
 
 /** Structural equality of two JSON values (object key order does not matter). */

@@ -27,7 +27,6 @@ import {
   encodePath,
   formatPath,
   fromFieldsV1,
-  isBelow,
   keyElement,
   toFieldsV1,
   type FieldEntry,
@@ -108,25 +107,31 @@ export function serverSideApply(options: ApplyOptions): ApplyResult {
 
   const managers = readManagedFields(live);
   const base = withoutManagedFields(live);
-  let merged = mergeApplied(kind, base, config, '') as JsonObject;
+  const before = collectFields(kind, base);
+  // mergeApplied reuses its first argument, so it gets a copy of its own.
+  const merged = mergeApplied(kind, deepClone(base), config, '') as JsonObject;
 
   // Prune: what this manager applied before, no longer applies, and nobody else owns.
   const lastSet = managers.get(me)?.set ?? new Set<string>();
   const othersOwn = new Set<string>();
   for (const [key, m] of managers) if (key !== me) for (const p of m.set) othersOwn.add(p);
   const stale = [...lastSet].filter((p) => !appliedSet.has(p) && !othersOwn.has(p));
+  const othersOwnBelow = new Set<string>(); // every strict ancestor of a path others own
+  for (const p of othersOwn) {
+    const elements = decodePath(p);
+    for (let n = 1; n < elements.length; n++) othersOwnBelow.add(encodePath(elements.slice(0, n)));
+  }
   // Shallowest first: a removed list element takes its fields with it. An element someone
   // else still owns fields of stays, and so do the key fields that identify it.
   stale.sort((a, b) => decodePath(a).length - decodePath(b).length);
   for (const path of stale) {
     const elements = decodePath(path);
-    if ([...othersOwn].some((p) => isBelow(p, path))) continue;
+    if (othersOwnBelow.has(path)) continue;
     if (isKeyField(elements)) continue;
-    merged = removePath(kind, merged, elements);
+    removePath(kind, merged, elements);
   }
 
   // Compare live and result: changed fields owned by others are conflicts.
-  const before = collectFields(kind, base);
   const after = collectFields(kind, merged);
   const changed = filterOwned(changedPaths(before, after), options.subresource);
   const removed = filterOwned(new Set([...before.keys()].filter((p) => !after.has(p))), options.subresource);
@@ -138,11 +143,11 @@ export function serverSideApply(options: ApplyOptions): ApplyResult {
     if (!options.force) {
       for (const p of contested.sort()) conflicts.push({ manager: m.entry.manager, apiVersion: m.entry.apiVersion, field: formatPath(p) });
     } else {
-      for (const p of contested) m.set.delete(p);
+      for (const p of contested) disown(m, p);
     }
   }
   if (conflicts.length > 0) throw new ApplyConflictError(conflicts);
-  for (const [key, m] of managers) if (key !== me) for (const p of removed) m.set.delete(p);
+  for (const [key, m] of managers) if (key !== me) for (const p of removed) disown(m, p);
 
   const previous = managers.get(me);
   const time = previous && sameSet(previous.set, appliedSet) ? (previous.entry.time ?? now) : now;
@@ -196,8 +201,8 @@ export function recordUpdate(options: UpdateOptions): JsonObject {
   const me = managerKey(manager, 'Update', options.subresource);
   for (const [key, m] of managers) {
     if (key === me) continue;
-    for (const p of changed) m.set.delete(p);
-    for (const p of removed) m.set.delete(p);
+    for (const p of changed) disown(m, p);
+    for (const p of removed) disown(m, p);
   }
   const previous = managers.get(me);
   const mine = new Set([...(previous?.set ?? [])].filter((p) => !removed.has(p)));
@@ -225,6 +230,12 @@ export function managedFieldSets(obj: JsonObject): Array<{ manager: string; oper
 interface Managed {
   entry: ManagedFieldsEntry;
   set: FieldSet;
+  /** The set changed since it was read, so fieldsV1 must be re-encoded. */
+  dirty?: boolean;
+}
+
+function disown(m: Managed, path: string): void {
+  if (m.set.delete(path)) m.dirty = true;
 }
 type Managers = Map<string, Managed>;
 
@@ -269,7 +280,7 @@ function decodeManagers(raw: JsonValue | undefined, strict: boolean): Managers {
         apiVersion: typeof apiVersion === 'string' ? apiVersion : '',
         ...(typeof time === 'string' ? { time } : {}),
         fieldsType: 'FieldsV1',
-        fieldsV1: toFieldsV1(set),
+        fieldsV1: deepClone((fieldsV1 ?? {}) as JsonValue) as JsonObject,
         ...(sub ? { subresource: sub } : {}),
       };
       managers.set(managerKey(manager, operation, sub), { entry: e, set });
@@ -281,7 +292,7 @@ function decodeManagers(raw: JsonValue | undefined, strict: boolean): Managers {
 }
 
 function encodeManagers(managers: Managers): ManagedFieldsEntry[] {
-  return [...managers.values()].filter((m) => m.set.size > 0).map((m) => ({ ...m.entry, fieldsV1: toFieldsV1(m.set) }));
+  return [...managers.values()].filter((m) => m.set.size > 0).map((m) => (m.dirty ? { ...m.entry, fieldsV1: toFieldsV1(m.set) } : m.entry));
 }
 
 function setManagedFields(obj: JsonObject, entries: ManagedFieldsEntry[]): void {
@@ -298,18 +309,22 @@ function withoutManagedFields(obj: JsonObject): JsonObject {
 
 /** Fields nobody owns: identity and bookkeeping set by the server, and status on the main
  * resource (or everything but status on the status subresource), as Kubernetes resets them. */
-const SERVER_FIELDS = new Set(
+const SERVER_METADATA = new Set(
   ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields'].map(
-    (f) => encodePath(['f:metadata', `f:${f}`]),
+    (f) => `f:${f}`,
   ),
 );
 
 function filterOwned(paths: Iterable<string>, subresource?: 'status'): FieldSet {
   const out: FieldSet = new Set();
   for (const p of paths) {
-    const [top] = decodePath(p);
+    // Only the first two elements matter; avoid splitting the whole path.
+    const first = p.indexOf('\u0000');
+    const top = first < 0 ? p : p.slice(0, first);
+    const next = first < 0 ? -1 : p.indexOf('\u0000', first + 1);
+    const second = first < 0 ? undefined : p.slice(first + 1, next < 0 ? undefined : next);
     if (top === 'f:apiVersion' || top === 'f:kind') continue;
-    if ([...SERVER_FIELDS].some((s) => p === s || isBelow(p, s))) continue;
+    if (top === 'f:metadata' && second !== undefined && SERVER_METADATA.has(second)) continue;
     if ((subresource === 'status') !== (top === 'f:status')) continue;
     out.add(p);
   }
@@ -385,27 +400,27 @@ function normalizeApplied(kind: string, applied: JsonObject, subresource?: 'stat
 }
 
 /** Merges an applied configuration into the live object: maps by key, keyed lists by their
- * SSA keys (live-only elements keep their place), sets as a union, everything else replaced. */
+ * SSA keys (live-only elements keep their place), sets as a union, everything else replaced.
+ * `live` is the caller's private copy and is reused; applied values are copied in. */
 function mergeApplied(kind: string, live: JsonValue | undefined, applied: JsonValue, schemaPath: string): JsonValue {
   if (isObject(applied) && isObject(live)) {
-    const out = deepClone(live);
-    for (const [k, v] of Object.entries(applied)) out[k] = mergeApplied(kind, live[k], v, childPath(schemaPath, k));
-    return out;
+    for (const [k, v] of Object.entries(applied)) live[k] = mergeApplied(kind, live[k], v, childPath(schemaPath, k));
+    return live;
   }
   if (Array.isArray(applied) && Array.isArray(live)) {
     const meta = fieldMeta(kind, schemaPath);
-    if (meta?.listType === 'set') return [...live, ...applied.filter((v) => !live.some((l) => deepEqual(l, v)))];
+    if (meta?.listType === 'set') return [...live, ...applied.filter((v) => !live.some((l) => deepEqual(l, v))).map((v) => deepClone(v))];
     if (meta?.listType === 'map') {
       const keyOf = (item: JsonValue, i: number): string => keyElement(item, meta.listMapKeys ?? [], meta.itemDefaults, i, schemaPath, false);
       const liveKeys = live.map(keyOf);
-      const appliedKeys = applied.map(keyOf);
+      const appliedKeys = new Set(applied.map(keyOf));
       const out: JsonValue[] = [];
       let next = 0; // next live element not yet placed
       const flushLiveOnlyBefore = (limit: number): void => {
-        for (; next < limit; next++) if (!appliedKeys.includes(liveKeys[next]!)) out.push(deepClone(live[next]!));
+        for (; next < limit; next++) if (!appliedKeys.has(liveKeys[next]!)) out.push(live[next]!);
       };
       applied.forEach((item, i) => {
-        const at = liveKeys.indexOf(appliedKeys[i]!);
+        const at = liveKeys.indexOf(keyOf(item, i));
         if (at >= 0) {
           flushLiveOnlyBefore(at);
           out.push(mergeApplied(kind, live[at], item, itemPath(schemaPath)));
@@ -420,23 +435,22 @@ function mergeApplied(kind: string, live: JsonValue | undefined, applied: JsonVa
   return deepClone(applied);
 }
 
-/** Removes the field or list element at `path`, then any map it leaves empty (below the
- * top level), so dropping the last label does not leave `labels: {}` behind. */
-function removePath(kind: string, obj: JsonObject, path: string[]): JsonObject {
-  const out = deepClone(obj);
+/** Removes (in place) the field or list element at `path`, then any map it leaves empty
+ * (below the top level), so dropping the last label does not leave `labels: {}` behind. */
+function removePath(kind: string, out: JsonObject, path: string[]): void {
   const trail: Array<{ container: JsonObject | JsonValue[]; at: string | number }> = [];
   let cur: JsonValue = out;
   let schemaPath = '';
   for (const pe of path) {
     const body = pe.slice(2);
     if (pe.startsWith('f:')) {
-      if (!isObject(cur) || !(body in cur)) return obj;
+      if (!isObject(cur) || !(body in cur)) return;
       trail.push({ container: cur, at: body });
       schemaPath = childPath(schemaPath, body);
       cur = cur[body]!;
       continue;
     }
-    if (!Array.isArray(cur)) return obj;
+    if (!Array.isArray(cur)) return;
     const meta = fieldMeta(kind, schemaPath);
     const list: JsonValue[] = cur;
     const index = pe.startsWith('i:')
@@ -444,7 +458,7 @@ function removePath(kind: string, obj: JsonObject, path: string[]): JsonObject {
       : pe.startsWith('v:')
         ? list.findIndex((v) => deepEqual(v, JSON.parse(body) as JsonValue))
         : list.findIndex((v, i) => keyElement(v, meta?.listMapKeys ?? [], meta?.itemDefaults, i, schemaPath, false) === pe);
-    if (index < 0 || index >= list.length) return obj;
+    if (index < 0 || index >= list.length) return;
     trail.push({ container: list, at: index });
     schemaPath = itemPath(schemaPath);
     cur = list[index]!;
@@ -459,7 +473,6 @@ function removePath(kind: string, obj: JsonObject, path: string[]): JsonObject {
     const left = Array.isArray(parent.container) ? parent.container[parent.at as number] : parent.container[parent.at as string];
     if (i - 1 === 0 || !isObject(left) || Object.keys(left).length > 0) break;
   }
-  return out;
 }
 
 /** True for `…k:{"name":"web"}, f:name`: a key field of a keyed list element. */

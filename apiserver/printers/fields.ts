@@ -3,10 +3,14 @@
 
 export type Obj = Record<string, unknown>;
 
+const SPLIT = new Map<string, string[]>(); // printers use a few dozen constant paths
+
 /** The value at a dotted path, or undefined. */
 export function get(obj: unknown, path: string): unknown {
+  let keys = SPLIT.get(path);
+  if (!keys) SPLIT.set(path, (keys = path.split('.')));
   let cur: unknown = obj;
-  for (const key of path.split('.')) {
+  for (const key of keys) {
     if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
     cur = (cur as Obj)[key];
   }

@@ -123,13 +123,15 @@ function readBundle(bundle: string) {
   }
 }
 
-async function create(root: string, args: string[]) {
+async function create(root: string, args: string[], foreground = false) {
   const p = parseArgs(args, { bundle: true, 'pid-file': true, 'console-socket': true, 'no-pivot': false, 'no-new-keyring': false, 'preserve-fds': true, detach: false }, { b: 'bundle', d: 'detach' });
   const id = one(p, 'create');
   const bundle = resolve(flag(p, 'bundle') ?? '.');
   const spec = readBundle(bundle);
-  if (spec.process?.terminal) {
-    throw new Error(`create container ${id}: process.terminal is true, but skiff oci has no console socket or pty relay yet; set "terminal": false in ${bundle}/config.json`);
+  if (spec.process?.terminal && !(foreground && !p.flags.has('detach'))) {
+    // runc refuses the same: a detached terminal needs --console-socket to hand the pty
+    // master over, and Node cannot pass an fd over a socket (SCM_RIGHTS).
+    throw new Error(`create container ${id}: process.terminal is true, which skiff oci supports only for \`run\` in the foreground (no --console-socket); set "terminal": false in ${bundle}/config.json`);
   }
   const rt = await runtime(root);
   // As runc: the container's stdio is the caller's (detached containers keep them open).
@@ -140,17 +142,20 @@ async function create(root: string, args: string[]) {
 }
 
 async function run(root: string, args: string[]): Promise<number> {
-  const { container, detach } = await create(root, args);
+  const { container, detach } = await create(root, args, true);
   // Forward what a terminal user sends to the init, as runc does in the foreground.
   const forward = (sig: NodeJS.Signals) => {
     try { container.kill(constants.signals[sig]); } catch { /* already stopped */ }
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   if (!detach) for (const s of signals) process.on(s, forward);
+  const terminal = container.terminalFd !== undefined ? await relayTerminal(container) : undefined;
   try {
     await container.start();
     if (detach) return 0;
     const exit = await container.wait();
+    // Output the container wrote just before exiting is still in the pty: drain it.
+    if (terminal) await Promise.race([terminal.drained, new Promise((r) => setTimeout(r, 1000))]);
     await container.remove({ force: true });
     return exit.exitCode;
   } catch (err) {
@@ -158,7 +163,48 @@ async function run(root: string, args: string[]): Promise<number> {
     throw err;
   } finally {
     for (const s of signals) process.off(s, forward);
+    terminal?.close();
   }
+}
+
+type RuntimeContainer = Awaited<ReturnType<typeof load>>;
+
+/**
+ * Relays a terminal container's pty master to our stdio, as `runc run` does for a
+ * terminal: stdin in raw mode when it is a terminal, window size followed.
+ */
+async function relayTerminal(container: RuntimeContainer): Promise<{ drained: Promise<void>; close: () => void }> {
+  const fd = container.terminalFd!;
+  const [{ ReadStream }, { writeSync }] = await Promise.all([import('node:tty'), import('node:fs')]);
+  const raw = process.stdin.isTTY === true;
+  if (raw) process.stdin.setRawMode(true);
+  const resize = () => {
+    if (process.stdout.isTTY) container.resizeTerminal(process.stdout.rows, process.stdout.columns);
+  };
+  resize();
+  process.stdout.on('resize', resize);
+  const master = new ReadStream(fd);
+  // Reading the master fails with EIO once the container's last pty user is gone: that is EOF.
+  const drained = new Promise<void>((resolve) => {
+    master.on('data', (chunk) => process.stdout.write(chunk));
+    master.on('error', () => resolve());
+    master.on('end', () => resolve());
+    master.on('close', () => resolve());
+  });
+  const input = (chunk: Buffer) => {
+    try { writeSync(fd, chunk); } catch { /* container gone */ }
+  };
+  process.stdin.on('data', input);
+  return {
+    drained,
+    close: () => {
+      process.stdin.off('data', input);
+      process.stdin.pause();
+      if (raw) process.stdin.setRawMode(false);
+      process.stdout.off('resize', resize);
+      master.destroy(); // closes the master fd
+    },
+  };
 }
 
 async function exec(root: string, args: string[]): Promise<number> {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { ContainerPlan, PlanIo } from '../../native/plan.js';
 import { cgroupPids, cgroupProcsFiles, createCgroup, destroyCgroup, killCgroup, planCgroup, readOomKills } from './cgroups/cgroup.js';
 import { readCgroupEnv, type CgroupEnv } from './cgroups/detect.js';
-import { createNative, execNative, monitorDir, readExitNative, signalNative, startNative, type ExecOptions, type ExecResult, type ExitStatus } from './native-runtime.js';
+import { createNative, execNative, monitorDir, readExitNative, resizeNativeTerminal, signalNative, startNative, type ExecOptions, type ExecResult, type ExitStatus } from './native-runtime.js';
 import type { OciSpec } from './oci-spec.js';
 import { defaultDeviceRules, planFromSpec } from './plan-from-spec.js';
 import {
@@ -129,7 +129,7 @@ export class Runtime {
       writeState(dir, state);
       const created = await createNative(plan);
       writeState(dir, { ...state, pid: created.pid, pidStartTime: created.startTime, monitorPid: created.monitorPid, monitorStartTime: created.monitorStartTime });
-      return new Container(this.root, opts.id);
+      return new Container(this.root, opts.id, created.terminalFd);
     } catch (err) {
       if (cgroupCreated) await destroyCgroup(cgroup, 5000).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
@@ -157,8 +157,18 @@ function wrap(err: unknown, what: string): Error {
 export class Container {
   readonly dir: string;
 
-  constructor(readonly root: string, readonly id: string) {
+  /**
+   * @param terminalFd the pty master of a terminal container created with io 'inherit'
+   *   (only on the object `create` returned; the caller relays it and closes it).
+   */
+  constructor(readonly root: string, readonly id: string, readonly terminalFd?: number) {
     this.dir = containerDir(root, id);
+  }
+
+  /** Sets the container terminal's window size (terminal containers created here). */
+  resizeTerminal(rows: number, cols: number): void {
+    if (this.terminalFd === undefined) throw new Error(`resize terminal of container ${this.id}: it has no terminal held by this process`);
+    resizeNativeTerminal(this.terminalFd, rows, cols);
   }
 
   /** The persisted state; throws if the container was removed. */

@@ -5,7 +5,7 @@
 // and config.json next to it, so neither side ever writes the other's files.
 import { join } from 'node:path';
 import {
-  createContainer, execInContainer, readExitStatus, signalProcess, startContainer,
+  createContainer, execInContainer, readExitStatus, resizeTerminal, signalProcess, startContainer,
   type CreatedContainer, type ExecPlan, type ExecProcess, type ExitStatus,
 } from '../../native/index.js';
 import type { ContainerPlan } from '../../native/plan.js';
@@ -47,6 +47,11 @@ export function startNative(containerDir: string): Promise<void> {
 /** Signals pid if it is still the process that started at startTime; false if gone. */
 export function signalNative(pid: number, startTime: number, signal: number): boolean {
   return signalProcess(pid, startTime, signal);
+}
+
+/** Sets the window size of a container terminal (the pty master a terminal container hands back). */
+export function resizeNativeTerminal(fd: number, rows: number, cols: number): void {
+  resizeTerminal(fd, rows, cols);
 }
 
 /** The monitor's record of the init's exit, once there is one. */

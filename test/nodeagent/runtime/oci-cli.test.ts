@@ -97,13 +97,20 @@ describe('skiff oci run', () => {
     expect(r.code).toBe(3);
   });
 
-  it('refuses a terminal it cannot provide, saying what to change', () => {
+  it('runs a terminal container (runc spec\'s default) in the foreground, relaying the pty', () => {
+    setArgs(['/bin/sh', '-c', 'tty; exit 5']);
     const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
     config.process.terminal = true;
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
     const r = skiff('run', '--bundle', bundle, newId());
+    expect(r.stdout).toMatch(/^\/dev\/(console|pts\/\d+)\r?\n$/);
+    expect(r.code).toBe(5);
+  });
+
+  it('refuses a detached terminal container (no console socket), saying what to change', () => {
+    const r = skiffDetached('create', '--bundle', bundle, newId());
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/terminal/);
+    expect(r.output).toMatch(/terminal/);
   });
 });
 

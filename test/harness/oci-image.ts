@@ -485,6 +485,8 @@ export function multiLayerRules(compression: Compression = 'gzip', mediaTypes: M
     { type: 'hardlink', path: 'hl/same-link', target: 'hl/same' },
     { type: 'dir', path: 'merge/', mode: 0o750, uid: 1000, gid: 1000 },
     { type: 'file', path: 'merge/upper', content: 'upper\n' },
+    // No entry for owners/: its 0750 1000:1000 from layer 1 must survive.
+    { type: 'file', path: 'owners/added-later', content: 'later\n', uid: 1000 },
     // Missing parents: no entries for deep/, deep/a/, deep/a/b/.
     { type: 'file', path: 'deep/a/b/file', content: 'deep\n' },
     { type: 'file', path: './dot-prefixed', content: 'dot\n' },

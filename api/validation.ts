@@ -10,6 +10,7 @@ import { labelSelectorMatches } from './labels.js';
 import { parseQuantity, quantityPattern } from './quantity.js';
 import { findByApiVersionKind } from './resources.js';
 import type {
+  Affinity,
   ConfigMap,
   Container,
   ContainerPort,
@@ -20,7 +21,10 @@ import type {
   Lease,
   Namespace,
   Node,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
   ObjectMeta,
+  PodAffinityTerm,
   Pod,
   PodSpec,
   PodTemplateSpec,
@@ -29,6 +33,7 @@ import type {
   Secret,
   Service,
   Toleration,
+  TopologySpreadConstraint,
   Volume,
 } from './types.js';
 
@@ -504,6 +509,125 @@ function validateTolerations(tolerations: Toleration[] | undefined, field: strin
   return out;
 }
 
+function validateNodeSelectorRequirement(r: NodeSelectorRequirement, field: string): FieldCause[] {
+  const out: FieldCause[] = [];
+  const values = r.values ?? [];
+  switch (r.operator) {
+    case 'In':
+    case 'NotIn':
+      if (values.length === 0) out.push(required(`${field}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+      break;
+    case 'Exists':
+    case 'DoesNotExist':
+      if (values.length > 0) out.push(forbidden(`${field}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      break;
+    case 'Gt':
+    case 'Lt':
+      if (values.length !== 1) out.push(required(`${field}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+      else if (!/^-?[0-9]+$/.test(values[0]!)) out.push(invalid(`${field}.values[0]`, values[0], 'must be an integer'));
+      break;
+    default:
+      out.push(notSupported(`${field}.operator`, r.operator, ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn']));
+  }
+  out.push(...each(`${field}.key`, r.key, isQualifiedName(r.key)));
+  return out;
+}
+
+function validateNodeSelectorTerm(term: NodeSelectorTerm, field: string): FieldCause[] {
+  const out: FieldCause[] = [];
+  (term.matchExpressions ?? []).forEach((r, i) => out.push(...validateNodeSelectorRequirement(r, `${field}.matchExpressions[${i}]`)));
+  (term.matchFields ?? []).forEach((r, i) => {
+    const f = `${field}.matchFields[${i}]`;
+    // Only metadata.name is a supported node field, with In/NotIn and exactly one value.
+    if (r.key !== 'metadata.name') out.push(invalid(`${f}.key`, r.key, 'not a valid field selector key'));
+    else if ((r.operator === 'In' || r.operator === 'NotIn') && (r.values ?? []).length !== 1) {
+      out.push(required(`${f}.values`, "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"));
+    }
+  });
+  return out;
+}
+
+function validateLabelSelectorField(sel: LabelSelector | undefined, field: string): FieldCause[] {
+  if (!sel) return [];
+  const out: FieldCause[] = [];
+  (sel.matchExpressions ?? []).forEach((e, i) => {
+    const f = `${field}.matchExpressions[${i}]`;
+    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator)) {
+      out.push(notSupported(`${f}.operator`, e.operator, ['DoesNotExist', 'Exists', 'In', 'NotIn']));
+    } else if ((e.operator === 'In' || e.operator === 'NotIn') && (e.values ?? []).length === 0) {
+      out.push(required(`${f}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+    } else if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && (e.values ?? []).length > 0) {
+      out.push(forbidden(`${f}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+    }
+    out.push(...each(`${f}.key`, e.key, isQualifiedName(e.key)));
+  });
+  out.push(...validateLabels(sel.matchLabels, `${field}.matchLabels`));
+  return out;
+}
+
+function validatePodAffinityTerm(term: PodAffinityTerm, field: string): FieldCause[] {
+  const out = validateLabelSelectorField(term.labelSelector, `${field}.labelSelector`);
+  if (!term.topologyKey) out.push(required(`${field}.topologyKey`, 'can not be empty'));
+  else out.push(...each(`${field}.topologyKey`, term.topologyKey, isQualifiedName(term.topologyKey)));
+  return out;
+}
+
+function validateWeight(weight: number | undefined, field: string): FieldCause[] {
+  return weight !== undefined && (weight < 1 || weight > 100) ? [invalid(field, weight, 'must be in the range 1-100')] : [];
+}
+
+function validateAffinity(affinity: Affinity | undefined, field: string): FieldCause[] {
+  if (!affinity) return [];
+  const out: FieldCause[] = [];
+  const na = affinity.nodeAffinity;
+  if (na?.requiredDuringSchedulingIgnoredDuringExecution) {
+    const f = `${field}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`;
+    const terms = na.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms ?? [];
+    if (terms.length === 0) out.push(required(`${f}.nodeSelectorTerms`, 'must have at least one node selector term'));
+    terms.forEach((t, i) => out.push(...validateNodeSelectorTerm(t, `${f}.nodeSelectorTerms[${i}]`)));
+  }
+  (na?.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((p, i) => {
+    const f = `${field}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+    out.push(...validateWeight(p.weight, `${f}.weight`));
+    out.push(...validateNodeSelectorTerm(p.preference ?? {}, `${f}.preference`));
+  });
+  for (const kind of ['podAffinity', 'podAntiAffinity'] as const) {
+    const pa = affinity[kind];
+    (pa?.requiredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) =>
+      out.push(...validatePodAffinityTerm(t, `${field}.${kind}.requiredDuringSchedulingIgnoredDuringExecution[${i}]`)),
+    );
+    (pa?.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((w, i) => {
+      const f = `${field}.${kind}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+      out.push(...validateWeight(w.weight, `${f}.weight`));
+      out.push(...validatePodAffinityTerm(w.podAffinityTerm, `${f}.podAffinityTerm`));
+    });
+  }
+  return out;
+}
+
+function validateTopologySpread(constraints: TopologySpreadConstraint[] | undefined, field: string): FieldCause[] {
+  const out: FieldCause[] = [];
+  const seen = new Set<string>();
+  (constraints ?? []).forEach((c, i) => {
+    const f = `${field}[${i}]`;
+    if (c.maxSkew === undefined || c.maxSkew <= 0) out.push(invalid(`${f}.maxSkew`, c.maxSkew ?? 0, 'must be greater than zero'));
+    if (!c.topologyKey) out.push(required(`${f}.topologyKey`, 'can not be empty'));
+    const when = ['DoNotSchedule', 'ScheduleAnyway'];
+    if (!when.includes(c.whenUnsatisfiable)) out.push(notSupported(`${f}.whenUnsatisfiable`, c.whenUnsatisfiable, when));
+    const pair = `{${c.topologyKey}, ${c.whenUnsatisfiable}}`;
+    if (seen.has(pair)) out.push(duplicate(f, pair));
+    seen.add(pair);
+    if (c.minDomains !== undefined) {
+      if (c.minDomains <= 0) out.push(invalid(`${f}.minDomains`, c.minDomains, 'must be greater than 0'));
+      else if (c.whenUnsatisfiable !== 'DoNotSchedule') {
+        out.push(invalid(`${f}.minDomains`, c.minDomains, 'can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway'));
+      }
+    }
+    out.push(...validateLabelSelectorField(c.labelSelector, `${f}.labelSelector`));
+  });
+  return out;
+}
+
 /** ValidatePodSpec: containers, volumes, policies. `field` is where the spec sits ('spec', 'spec.template.spec'). */
 export function validatePodSpec(spec: PodSpec | undefined, field: string): FieldCause[] {
   if (!spec) return [required(field)];
@@ -540,6 +664,8 @@ export function validatePodSpec(spec: PodSpec | undefined, field: string): Field
   if (spec.hostname) out.push(...each(`${field}.hostname`, spec.hostname, isDNS1123Label(spec.hostname)));
   if (spec.subdomain) out.push(...each(`${field}.subdomain`, spec.subdomain, isDNS1123Label(spec.subdomain)));
   out.push(...validateTolerations(spec.tolerations, `${field}.tolerations`));
+  out.push(...validateAffinity(spec.affinity, `${field}.affinity`));
+  out.push(...validateTopologySpread(spec.topologySpreadConstraints, `${field}.topologySpreadConstraints`));
   (spec.imagePullSecrets ?? []).forEach((s, i) => {
     if (!s.name) out.push(required(`${field}.imagePullSecrets[${i}].name`));
   });
@@ -580,17 +706,7 @@ function validateSelectorAndTemplate(
   if (!selector) {
     out.push(required('spec.selector'));
   } else {
-    for (const [i, e] of (selector.matchExpressions ?? []).entries()) {
-      const f = `spec.selector.matchExpressions[${i}]`;
-      if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator)) {
-        out.push(notSupported(`${f}.operator`, e.operator, ['DoesNotExist', 'Exists', 'In', 'NotIn']));
-      } else if ((e.operator === 'In' || e.operator === 'NotIn') && (e.values ?? []).length === 0) {
-        out.push(required(`${f}.values`, 'must be specified when `operator` is \'In\' or \'NotIn\''));
-      } else if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && (e.values ?? []).length > 0) {
-        out.push(forbidden(`${f}.values`, 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\''));
-      }
-    }
-    out.push(...validateLabels(selector.matchLabels, 'spec.selector.matchLabels'));
+    out.push(...validateLabelSelectorField(selector, 'spec.selector'));
     const empty = Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
     if (empty) out.push(invalid('spec.selector', selector, `empty selector is invalid for ${kind}`));
     else if (template && !labelSelectorMatches(selector, template.metadata?.labels)) {
@@ -936,8 +1052,29 @@ function validatePodUpdate(next: Pod, prev: Pod): FieldCause[] {
   return out;
 }
 
+// Status as written by the controllers (ValidateDeploymentStatus / ValidateReplicaSetStatus).
+function validateWorkloadStatus(status: Record<string, number | undefined> | undefined): FieldCause[] {
+  if (!status) return [];
+  const out: FieldCause[] = [];
+  for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'fullyLabeledReplicas', 'observedGeneration', 'collisionCount']) {
+    out.push(...nonNegative(`status.${k}`, status[k]));
+  }
+  const replicas = status.replicas ?? 0;
+  const ready = status.readyReplicas ?? 0;
+  const available = status.availableReplicas ?? 0;
+  const greater = 'cannot be greater than status.replicas';
+  if ((status.fullyLabeledReplicas ?? 0) > replicas) out.push(invalid('status.fullyLabeledReplicas', status.fullyLabeledReplicas, greater));
+  if (ready > replicas) out.push(invalid('status.readyReplicas', ready, greater));
+  if (available > replicas) out.push(invalid('status.availableReplicas', available, greater));
+  if (available > ready) out.push(invalid('status.availableReplicas', available, 'cannot be greater than readyReplicas'));
+  return out;
+}
+
 function validateWorkloadUpdate(next: Deployment | ReplicaSet, prev: Deployment | ReplicaSet): FieldCause[] {
-  return checkImmutable('spec.selector', next.spec?.selector, prev.spec?.selector);
+  return [
+    ...checkImmutable('spec.selector', next.spec?.selector, prev.spec?.selector),
+    ...validateWorkloadStatus(next.status as Record<string, number | undefined> | undefined),
+  ];
 }
 
 function validateServiceUpdate(next: Service, prev: Service): FieldCause[] {

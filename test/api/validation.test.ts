@@ -148,6 +148,44 @@ describe('pod spec', () => {
       pod((p) => (p.spec!.tolerations = [{ key: 'k', operator: 'Exists', effect: 'Never' }])),
       ['spec.tolerations[0].effect: Unsupported value: "Never": supported values: "NoExecute", "NoSchedule", "PreferNoSchedule"'],
     ],
+    [
+      'node affinity without terms, and with a bad operator',
+      pod((p) => (p.spec!.affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] },
+          preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: { matchExpressions: [{ key: 'zone', operator: 'Near', values: ['a'] }] } }],
+        },
+      })),
+      [
+        'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Required value: must have at least one node selector term',
+        'spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100',
+        'spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0].operator: Unsupported value: "Near": supported values: "DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn"',
+      ],
+    ],
+    [
+      'In without values, pod affinity without topology key',
+      pod((p) => (p.spec!.affinity = {
+        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In' }] }] } },
+        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: '' }] },
+      })),
+      [
+        "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+        'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Required value: can not be empty',
+      ],
+    ],
+    [
+      'topology spread: zero skew, unknown policy, duplicate pair',
+      pod((p) => (p.spec!.topologySpreadConstraints = [
+        { maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' },
+        { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' },
+        { maxSkew: 1, topologyKey: 'host', whenUnsatisfiable: 'Maybe' },
+      ])),
+      [
+        'spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero',
+        'spec.topologySpreadConstraints[1]: Duplicate value: "{zone, DoNotSchedule}"',
+        'spec.topologySpreadConstraints[2].whenUnsatisfiable: Unsupported value: "Maybe": supported values: "DoNotSchedule", "ScheduleAnyway"',
+      ],
+    ],
     ['negative grace period', pod((p) => (p.spec!.terminationGracePeriodSeconds = -1)), ['spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0']],
   ])('%s', (_name, obj, expected) => {
     expect(messages(obj)).toEqual(expected);
@@ -252,6 +290,39 @@ describe('services, configmaps, secrets', () => {
   });
 });
 
+describe('replicasets, nodes, events, leases', () => {
+  it.each<[string, KubeObject, string[]]>([
+    [
+      'replicaset selector mismatch and negative replicas',
+      {
+        apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs', namespace: 'd' },
+        spec: { replicas: -2, selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+      },
+      [
+        'spec.replicas: Invalid value: -2: must be greater than or equal to 0',
+        'spec.template.metadata.labels: Invalid value: {"app":"b"}: `selector` does not match template `labels`',
+      ],
+    ],
+    [
+      'node taint without effect',
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: { taints: [{ key: 'dedicated', value: 'gpu' }] } },
+      ['spec.taints[0].effect: Required value'],
+    ],
+    [
+      'event about an object in another namespace',
+      { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'a' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'b' } },
+      ['involvedObject.namespace: Invalid value: "b": does not match event.namespace'],
+    ],
+    [
+      'lease with a zero duration',
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1', namespace: 'kube-node-lease' }, spec: { leaseDurationSeconds: 0 } },
+      ['spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0'],
+    ],
+  ])('%s', (_name, obj, expected) => {
+    expect(messages(obj)).toEqual(expected);
+  });
+});
+
 describe('updates', () => {
   const stored = (): Deployment => {
     const d = applyDefaults(docsDeployment());
@@ -269,6 +340,15 @@ describe('updates', () => {
     next.spec!.template.metadata!.labels = { app: 'nginx', tier: 'web' };
     expect(validateUpdate(next, stored()).map(formatCause)).toEqual([
       'spec.selector: Invalid value: {"matchLabels":{"app":"nginx","tier":"web"}}: field is immutable',
+    ]);
+  });
+
+  it('checks workload status written by controllers', () => {
+    const next = stored();
+    next.status = { replicas: 2, readyReplicas: 1, availableReplicas: 3 };
+    expect(validateUpdate(next, stored()).map(formatCause)).toEqual([
+      'status.availableReplicas: Invalid value: 3: cannot be greater than status.replicas',
+      'status.availableReplicas: Invalid value: 3: cannot be greater than readyReplicas',
     ]);
   });
 

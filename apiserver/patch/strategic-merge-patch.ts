@@ -61,6 +61,10 @@ function mergeMap(kind: string, original: JsonObject, patch: JsonObject, path: s
     const fieldPath = childPath(path, field);
     const meta = fieldMeta(kind, fieldPath);
     if (!isMergingList(meta)) continue; // ordering only means something for merging lists
+    const mergeKey = meta.patchMergeKey;
+    if (mergeKey !== undefined && !order.every((o) => isObject(o) && o[mergeKey] !== undefined)) {
+      throw badPatch(`apply strategic merge patch at ${show(fieldPath)}: every ${key} entry needs the merge key ${mergeKey}`);
+    }
     const before = original[field];
     const incoming = patch[field];
     delete patch[field];

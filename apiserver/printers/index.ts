@@ -7,5 +7,6 @@ export { humanDuration, age } from './human-duration.js';
 export { summarizePod, type PodSummary } from './pod.js';
 export { nodeRoles, nodeStatus } from './node.js';
 export { formatServicePorts } from './service.js';
+export { formatEndpoints } from './endpoints.js';
 export { formatLabels, formatSelector } from './fields.js';
 export type { Table, TableRow, TableCell, TableColumnDefinition, TableRowCondition, KindPrinter } from './table.js';

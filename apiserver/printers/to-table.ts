@@ -2,6 +2,7 @@
 // (PartialObjectMetadata by default) because kubectl reads the NAMESPACE column of `-A`
 // and the labels of `--show-labels`/`-L` from it (P8).
 
+import { endpointsPrinter } from './endpoints.js';
 import { eventPrinter } from './event.js';
 import { nodePrinter } from './node.js';
 import { podPrinter } from './pod.js';
@@ -22,6 +23,7 @@ export const PRINTERS: Readonly<Record<string, KindPrinter>> = {
   Node: nodePrinter,
   Event: eventPrinter,
   Lease: leasePrinter,
+  Endpoints: endpointsPrinter,
 };
 
 /** The printer for a kind (the default one when Skiff has none). */

@@ -171,6 +171,17 @@ describe('strategic merge patch: directives and list strategies', () => {
     expect((removed.metadata as any).finalizers).toEqual(['example.com/b']);
   });
 
+  it('orders a scalar set with $setElementOrder and rejects order entries without the merge key', () => {
+    const live = { metadata: { name: 'n', finalizers: ['a', 'b'] } };
+    const out = strategicMergePatch('ConfigMap', live, { metadata: { '$setElementOrder/finalizers': ['c', 'a'], finalizers: ['c'] } });
+    // b was only on the server: it keeps its place after a.
+    expect((out.metadata as any).finalizers).toEqual(['c', 'a', 'b']);
+    const err = failure(() =>
+      strategicMergePatch('Deployment', liveDeployment(), { spec: { template: { spec: { '$setElementOrder/containers': [{ image: 'x' }] } } } }),
+    );
+    expect(err.code).toBe(400);
+  });
+
   it('merges ownerReferences by uid and status conditions by type', () => {
     const live: JsonObject = {
       metadata: { name: 'p', ownerReferences: [{ uid: 'u1', kind: 'ReplicaSet', name: 'rs1' }] },

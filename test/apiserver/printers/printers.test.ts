@@ -254,6 +254,15 @@ describe('toTable', () => {
     expect(toTable('Lease', [{ metadata: { name: 'n1', ...at }, spec: { holderIdentity: 'n1' } }], { now: NOW }).rows[0]!.cells).toEqual(['n1', 'n1', '5s']);
   });
 
+  it('prints endpoints: three addresses, then a count of the rest', () => {
+    const ep = {
+      metadata: { name: 'web', creationTimestamp: created(5) },
+      subsets: [{ addresses: [{ ip: '10.42.0.5' }, { ip: '10.42.0.6' }], ports: [{ port: 80 }, { port: 443 }] }],
+    };
+    expect(toTable('Endpoints', [ep], { now: NOW }).rows[0]!.cells).toEqual(['web', '10.42.0.5:80,10.42.0.6:80,10.42.0.5:443 + 1 more...', '5s']);
+    expect(toTable('Endpoints', [{ metadata: { name: 'none' } }], { now: NOW }).rows[0]!.cells[1]).toBe('<none>');
+  });
+
   it('falls back to NAME and CREATED AT for kinds without a printer', () => {
     const t = toTable('Widget', [{ metadata: { name: 'w', creationTimestamp: '2026-11-28T11:00:00Z' } }], { now: NOW });
     expect(t.columnDefinitions!.map((c) => c.name)).toEqual(['Name', 'Created At']);

@@ -1,6 +1,10 @@
 // Cgroup placement. The directories and their limits are prepared by TypeScript; the only
 // native job is moving a pid in before it runs anything (so nothing it forks escapes).
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
+#include <cstring>
 
 #include "fd.h"
 #include "steps.h"
@@ -22,4 +26,25 @@ bool join_cgroups(pid_t pid, const std::vector<std::string>& procs_files, Failur
     if (!write_all(fd.get(), digits, static_cast<size_t>(n) + 1)) return fail(f, Step::cgroup_join, "write", file.c_str());
   }
   return true;
+}
+
+int open_unified_cgroup(const std::vector<std::string>& procs_files, size_t* index, Failure* f) {
+  for (size_t i = 0; i < procs_files.size(); i++) {
+    const std::string& file = procs_files[i];
+    size_t slash = file.rfind('/');
+    if (slash == std::string::npos || file.compare(slash + 1, std::string::npos, "cgroup.procs") != 0) continue;
+    std::string dir = file.substr(0, slash);
+    struct statfs sf;
+    if (statfs(dir.c_str(), &sf) != 0) {
+      fail(f, Step::cgroup_join, "statfs", dir.c_str());
+      return -1;
+    }
+    if (sf.f_type != CGROUP2_SUPER_MAGIC) continue;
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail(f, Step::cgroup_join, "open", dir.c_str());
+    *index = i;
+    return fd;
+  }
+  *index = procs_files.size();
+  return -1;
 }

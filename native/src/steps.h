@@ -20,6 +20,9 @@ bool join_namespace(int fd, int nstype, const char* path, Failure* f);
 // cgroups.cc
 /** Writes pid to every cgroup.procs file; a v1 host has one per hierarchy. */
 bool join_cgroups(pid_t pid, const std::vector<std::string>& procs_files, Failure* f);
+/** The directory fd of the first cgroup.procs file on cgroup2 (for clone3 CLONE_INTO_CGROUP),
+ *  with its position in *index; -1 when there is none (*index = size) or on error (*f set). */
+int open_unified_cgroup(const std::vector<std::string>& procs_files, size_t* index, Failure* f);
 
 // mounts.cc
 bool prepare_rootfs(const ContainerPlan& plan, Failure* f);

@@ -1,7 +1,7 @@
 // The native runtime against real namespaces, mounts and cgroup v1 directories, with a
 // busybox rootfs. Run as root (CI does).
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
@@ -76,6 +76,30 @@ describe('createContainer', () => {
     expect(lines).toContainEqual({ stream: 'stderr', tag: 'F', text: 'oops' });
     expect(stdout(sb).some((l) => l.includes(`skiff-native-test/basic-${process.pid}`))).toBe(true);
     expect(existsSync(join(sb.stateDir, 'exec.fifo'))).toBe(false);
+  });
+
+  test('is born in a cgroup2 cgroup (clone3 CLONE_INTO_CGROUP) when the plan lists one', async () => {
+    const sb = sandbox('unified');
+    const unified = join('/sys/fs/cgroup/unified/skiff-native-test', `unified-${process.pid}`);
+    if (!existsSync('/sys/fs/cgroup/unified')) {
+      if (process.env.CI === 'true') throw new Error('no cgroup2 hierarchy at /sys/fs/cgroup/unified');
+      return;
+    }
+    mkdirSync(unified, { recursive: true });
+    try {
+      const plan = sb.plan(['sh', '-c', 'grep "^0::" /proc/self/cgroup; grep -c skiff-native-test /proc/self/cgroup']);
+      plan.cgroupProcs = [join(unified, 'cgroup.procs'), ...plan.cgroupProcs];
+      expect((await run(sb, plan)).exitCode).toBe(0);
+      expect(stdout(sb)).toEqual([`0::/skiff-native-test/unified-${process.pid}`, String(plan.cgroupProcs.length)]);
+    } finally {
+      // The exited init leaves the cgroup asynchronously: rmdir is EBUSY for a moment.
+      await vi.waitFor(() => rmdirSync(unified), { timeout: 5000 });
+      try {
+        rmdirSync('/sys/fs/cgroup/unified/skiff-native-test');
+      } catch {
+        /* another run uses it */
+      }
+    }
   });
 
   test('records exit codes 0 and 1', async () => {

@@ -86,6 +86,8 @@ export class Authorizer {
   constructor(
     private readonly transport: Transport,
     private readonly credentialsFor: (host: string) => RegistryCredentials | undefined,
+    /** The registries-config key people should put credentials under, for error messages. */
+    private readonly configKeyFor: (host: string) => string = (host) => host,
   ) {}
 
   /** The Authorization header to send to `host` for `scope` now, if we hold one. */
@@ -109,7 +111,7 @@ export class Authorizer {
     const challenges = parseChallenges(wwwAuthenticate);
     const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
     const creds = this.credentialsFor(host);
-    const hint = `configs."${host}".auth in the registries config (--registry-config)`;
+    const hint = `configs."${this.configKeyFor(host)}".auth in the registries config (--registry-config)`;
     if (bearer) {
       const scheme: HostScheme = { kind: 'bearer', realm: bearer.params.realm!, service: bearer.params.service };
       this.schemes.set(host, scheme);
@@ -166,7 +168,7 @@ export class Authorizer {
     }
     const body = await readBody(res.body, TOKEN_BODY_LIMIT, `get token from ${scheme.realm}`);
     if (res.status === 401 || res.status === 403) {
-      throw new UnauthorizedError(`unauthorized: token server ${scheme.realm} refused the credentials in configs."${host}".auth`);
+      throw new UnauthorizedError(`unauthorized: token server ${scheme.realm} refused the credentials in configs."${this.configKeyFor(host)}".auth`);
     }
     if (res.status !== 200) throw new Error(`get token from ${scheme.realm}: HTTP ${res.status}: ${body.toString().slice(0, 200)}`);
     let parsed: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };

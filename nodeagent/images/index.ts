@@ -5,7 +5,7 @@ export { ImageService, ImageNotFoundError, type ImageServiceOptions } from './im
 export { pullImage, Leases, type PullOptions, type PullResult, type LayerProgress, type LayerState, type LayerSnapshotter } from './pull.js';
 export { parseReference, formatReference, repositoryName, ReferenceError, type ImageReference } from './reference.js';
 export {
-  loadRegistriesConfig, validateRegistriesConfig, emptyRegistriesConfig, endpointsFor, isLoopbackHost,
+  loadRegistriesConfig, validateRegistriesConfig, emptyRegistriesConfig, endpointsFor, isLoopbackHost, configKey,
   type RegistriesConfig, type RegistryEndpoint, type RegistryCredentials, type RegistryTLS, type RegistryMirror,
 } from './registries-config.js';
 export { RegistryClient, RegistryError, MAX_MANIFEST_BYTES, type RepositorySource } from './registry-client.js';

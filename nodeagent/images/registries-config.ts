@@ -134,6 +134,15 @@ export function validateRegistriesConfig(doc: unknown, source = 'registries conf
 }
 
 /**
+ * The `configs` key for an endpoint host. Docker Hub's API host registry-1.docker.io is
+ * configured under `docker.io` (what users write), though its own key also works.
+ */
+export function configKey(config: RegistriesConfig, host: string): string {
+  if (host === 'registry-1.docker.io' && !config.configs[host]) return 'docker.io';
+  return host;
+}
+
+/**
  * True for hosts Docker reaches over plain HTTP without configuration: localhost and loopback
  * addresses (127.0.0.0/8, ::1).
  */

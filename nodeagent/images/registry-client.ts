@@ -10,7 +10,7 @@ import {
   type Descriptor, type Platform,
 } from './media-types.js';
 import { manifestReference, type ImageReference } from './reference.js';
-import { endpointsFor, type RegistriesConfig, type RegistryEndpoint } from './registries-config.js';
+import { configKey, endpointsFor, type RegistriesConfig, type RegistryEndpoint } from './registries-config.js';
 import { readBody, Transport, type HttpResponse } from './transport.js';
 
 /** containerd's cap, also containers/image's: a manifest larger than this is refused. */
@@ -61,8 +61,9 @@ export class RegistryClient {
   constructor(private readonly options: RegistryClientOptions) {
     this.platform = options.platform ?? hostPlatform();
     this.retryDelayMs = options.retryDelayMs ?? 200;
-    this.transport = new Transport((host) => options.config.configs[host]?.tls);
-    this.authorizer = new Authorizer(this.transport, (host) => options.config.configs[host]?.auth);
+    const { config } = options;
+    this.transport = new Transport((host) => config.configs[configKey(config, host)]?.tls);
+    this.authorizer = new Authorizer(this.transport, (host) => config.configs[configKey(config, host)]?.auth, (host) => configKey(config, host));
   }
 
   /** Releases pooled connections. */

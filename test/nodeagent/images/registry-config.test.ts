@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emptyRegistriesConfig, endpointsFor, isLoopbackHost, loadRegistriesConfig, validateRegistriesConfig } from '../../../nodeagent/images/index.js';
+import { configKey, emptyRegistriesConfig, endpointsFor, isLoopbackHost, loadRegistriesConfig, validateRegistriesConfig } from '../../../nodeagent/images/index.js';
 
 describe('registries config', () => {
   it('loads the k3s layout and orders mirrors before the registry, rewriting only on mirrors', () => {
@@ -43,6 +43,13 @@ describe('registries config', () => {
     expect(endpointsFor(none, '10.0.0.5:5000')[0]!.apiRoot).toBe('https://10.0.0.5:5000/v2');
     expect(endpointsFor(none, 'ghcr.io')[0]!.apiRoot).toBe('https://ghcr.io/v2');
     expect(isLoopbackHost('128.0.0.1')).toBe(false);
+  });
+
+  it('finds Docker Hub settings under docker.io, the name users write', () => {
+    const config = validateRegistriesConfig({ configs: { 'docker.io': { auth: { username: 'u', password: 'p' } } } });
+    expect(configKey(config, 'registry-1.docker.io')).toBe('docker.io');
+    expect(configKey(config, 'ghcr.io')).toBe('ghcr.io');
+    expect(configKey(validateRegistriesConfig({ configs: { 'registry-1.docker.io': {} } }), 'registry-1.docker.io')).toBe('registry-1.docker.io');
   });
 
   it('uses the "*" mirrors for registries without their own entry', () => {

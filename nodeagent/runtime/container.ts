@@ -153,6 +153,11 @@ function wrap(err: unknown, what: string): Error {
   return Object.assign(new Error(`${what}: ${e?.message ?? String(err)}`, { cause: err }), { code: e?.code, step: e?.step });
 }
 
+/** Re-adopts container `id` from the state root `root` (after an agent restart); undefined if unknown. */
+export function loadContainer(root: string, id: string): Container | undefined {
+  return new Runtime(root).load(id);
+}
+
 /** One container, addressed by its state directory. */
 export class Container {
   readonly dir: string;
@@ -311,6 +316,7 @@ export class Container {
   async exec(args: string[], opts: Omit<ExecOptions, 'args'> = {}): Promise<ExecResult> {
     const status = this.status().status;
     if (status !== 'running') throw new ContainerStateError(this.id, status, 'exec in');
+    if (opts.tty) throw new Error(`exec in container ${this.id}: a terminal for exec is not supported yet (the native exec helper has no pty); run without tty`);
     const spec = JSON.parse(readFileSync(join(this.dir, 'config.json'), 'utf8')) as OciSpec;
     return execNative(this.state, spec, this.dir, { ...opts, args });
   }

@@ -1,6 +1,6 @@
 // The container runtime's public surface, used by the node agent and `skiff oci`.
 // Policy (spec -> plan, cgroups, seccomp, state) is TypeScript; the syscalls are native/.
-export { Runtime, Container, ContainerStateError } from './container.js';
+export { Runtime, Container, ContainerStateError, loadContainer } from './container.js';
 export type { ContainerExit, ContainerStatus, CreateOptions, ExitReason, OciState } from './container.js';
 export type { ExecOptions, ExecResult } from './native-runtime.js';
 export { planFromSpec, SpecError, DEFAULT_DEVICES } from './plan-from-spec.js';

@@ -7,7 +7,7 @@
 
 import jsonpatch from 'fast-json-patch';
 import { PatchError, badPatch } from './errors.js';
-import { deepClone, isObject, type JsonObject, type JsonValue } from './json.js';
+import { deepClone, isObject, type JsonObject } from './json.js';
 
 /** One RFC 6902 operation as it arrives on the wire. */
 export type JsonPatchOperation = jsonpatch.Operation;

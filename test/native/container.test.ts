@@ -10,7 +10,7 @@ import {
   startContainer, STEPS, waitForExit, monitorPath, type ContainerPlan, type ExitStatus,
 } from '../../native/index.js';
 import { encodeContainerPlan } from '../../native/plan-wire.js';
-import { removeTestCgroupParents, Sandbox } from './plan-builder.js';
+import { cgroup2Root, removeTestCgroupParents, Sandbox, unifiedHost } from './plan-builder.js';
 
 const CRI_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) ([FP]) ([^\n]*)$/;
 
@@ -74,30 +74,29 @@ describe('createContainer', () => {
     const lines = logLines(sb);
     expect(lines).toContainEqual({ stream: 'stdout', tag: 'F', text: 'pid=1 host=basic' });
     expect(lines).toContainEqual({ stream: 'stderr', tag: 'F', text: 'oops' });
-    expect(stdout(sb).some((l) => l.includes(`skiff-native-test/basic-${process.pid}`))).toBe(true);
+    expect(stdout(sb).some((l) => l.includes(`/skiff-native-test/basic-${process.pid}`))).toBe(true);
     expect(existsSync(join(sb.stateDir, 'exec.fifo'))).toBe(false);
   });
 
   test('is born in a cgroup2 cgroup (clone3 CLONE_INTO_CGROUP) when the plan lists one', async () => {
+    if (!cgroup2Root) throw new Error('no cgroup2 hierarchy (neither /sys/fs/cgroup nor /sys/fs/cgroup/unified)');
     const sb = sandbox('unified');
-    const unified = join('/sys/fs/cgroup/unified/skiff-native-test', `unified-${process.pid}`);
-    if (!existsSync('/sys/fs/cgroup/unified')) {
-      if (process.env.CI === 'true') throw new Error('no cgroup2 hierarchy at /sys/fs/cgroup/unified');
-      return;
+    const leaf = `skiff-native-test/unified-v2-${process.pid}`;
+    const dir = join(cgroup2Root, leaf);
+    const plan = sb.plan(['sh', '-c', 'grep "^0::" /proc/self/cgroup']);
+    if (!unifiedHost) {
+      // Hybrid host: the sandbox's v1 dirs plus one on the unified mount.
+      mkdirSync(dir, { recursive: true });
+      plan.cgroupProcs = [join(dir, 'cgroup.procs'), ...plan.cgroupProcs];
     }
-    mkdirSync(unified, { recursive: true });
     try {
-      const plan = sb.plan(['sh', '-c', 'grep "^0::" /proc/self/cgroup; grep -c skiff-native-test /proc/self/cgroup']);
-      plan.cgroupProcs = [join(unified, 'cgroup.procs'), ...plan.cgroupProcs];
       expect((await run(sb, plan)).exitCode).toBe(0);
-      expect(stdout(sb)).toEqual([`0::/skiff-native-test/unified-${process.pid}`, String(plan.cgroupProcs.length)]);
+      const expected = unifiedHost ? sb.cgroupDirs[0]?.slice(cgroup2Root.length) : `/${leaf}`;
+      expect(stdout(sb)).toEqual([`0::${expected}`]);
     } finally {
-      // The exited init leaves the cgroup asynchronously: rmdir is EBUSY for a moment.
-      await vi.waitFor(() => rmdirSync(unified), { timeout: 5000 });
-      try {
-        rmdirSync('/sys/fs/cgroup/unified/skiff-native-test');
-      } catch {
-        /* another run uses it */
+      if (!unifiedHost) {
+        // The exited init leaves the cgroup asynchronously: rmdir is EBUSY for a moment.
+        await vi.waitFor(() => rmdirSync(dir), { timeout: 5000 });
       }
     }
   });
@@ -298,7 +297,7 @@ describe('create failures', () => {
   test('a cgroup that does not exist fails with cgroup.join before the init runs', async () => {
     const sb = sandbox('badcgroup');
     const plan = sb.plan(['true']);
-    plan.cgroupProcs = ['/sys/fs/cgroup/pids/skiff-native-test/does-not-exist/cgroup.procs'];
+    plan.cgroupProcs = [join(sb.cgroupDirs[0] as string, 'does-not-exist', 'cgroup.procs')];
     await expectFailure(sb, plan, 'cgroup.join', 'ENOENT');
   });
 });

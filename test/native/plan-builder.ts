@@ -1,6 +1,6 @@
 // Test-only plans: what `runc spec` would give a busybox rootfs, as a ContainerPlan, plus
 // cgroup v1 directories the tests create and remove under /sys/fs/cgroup/<ctrl>/skiff-native-test.
-import { mkdirSync, mkdtempSync, rmSync, rmdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, rmdirSync, existsSync, readFileSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBusyboxRootfs } from '../harness/busybox.js';
@@ -31,6 +31,14 @@ export function defaultProcess(args: string[]): PlanProcess {
 
 const CONTROLLERS = ['cpu', 'memory', 'pids', 'freezer'];
 const CGROUP_ROOT = '/sys/fs/cgroup';
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/** True on a cgroup v2 (unified) host; false on v1 or hybrid (this build machine). */
+export const unifiedHost = statfsSync(CGROUP_ROOT).type === CGROUP2_SUPER_MAGIC;
+/** Where a cgroup2 test directory can go: the host's root on v2, the unified mount on hybrid. */
+export const cgroup2Root: string | undefined = unifiedHost
+  ? CGROUP_ROOT
+  : existsSync(join(CGROUP_ROOT, 'unified', 'cgroup.procs')) ? join(CGROUP_ROOT, 'unified') : undefined;
 
 /** One test container's scratch space: rootfs, state dir, log, cgroups. `cleanup` removes all of it. */
 export class Sandbox {
@@ -46,9 +54,11 @@ export class Sandbox {
     this.stateDir = join(this.dir, 'state');
     mkdirSync(this.stateDir);
     this.logPath = join(this.dir, 'container.log');
-    this.cgroupDirs = CONTROLLERS.filter((c) => existsSync(join(CGROUP_ROOT, c))).map((c) =>
-      join(CGROUP_ROOT, c, 'skiff-native-test', `${name}-${process.pid}`),
-    );
+    const leaf = `${name}-${process.pid}`;
+    this.cgroupDirs = unifiedHost
+      ? [join(CGROUP_ROOT, 'skiff-native-test', leaf)]
+      : CONTROLLERS.filter((c) => existsSync(join(CGROUP_ROOT, c))).map((c) => join(CGROUP_ROOT, c, 'skiff-native-test', leaf));
+    if (this.cgroupDirs.length === 0) throw new Error('no cgroup hierarchy found under /sys/fs/cgroup');
     for (const d of this.cgroupDirs) mkdirSync(d, { recursive: true });
   }
 
@@ -136,7 +146,7 @@ export class Sandbox {
 
 /** Removes the shared parent cgroups once no test uses them. */
 export function removeTestCgroupParents(): void {
-  for (const c of CONTROLLERS) {
+  for (const c of [...CONTROLLERS, 'unified', '.']) {
     try {
       rmdirSync(join(CGROUP_ROOT, c, 'skiff-native-test'));
     } catch {
@@ -145,4 +155,3 @@ export function removeTestCgroupParents(): void {
   }
 }
 
-export { writeFileSync };

@@ -23,14 +23,16 @@ interface Backend {
 const PROGRESS_MS = 200;
 
 function sqliteBackend(): Backend {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-storage-test-'));
+  // Made on first open: describe.each builds every backend even when a filter skips its tests.
+  let dir: string | undefined;
+  const path = (name: string) => join(dir ??= mkdtempSync(join(tmpdir(), 'skiff-storage-test-')), name);
   let isolated = 0;
   return {
     name: 'sqlite',
-    open: async () => openStorage({ sqlitePath: join(dir, 'state.db'), progressIntervalMs: PROGRESS_MS }),
-    reopen: async () => openStorage({ sqlitePath: join(dir, 'state.db'), progressIntervalMs: PROGRESS_MS }),
-    openIsolated: async () => openStorage({ sqlitePath: join(dir, `isolated-${++isolated}.db`), progressIntervalMs: PROGRESS_MS }),
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    open: async () => openStorage({ sqlitePath: path('state.db'), progressIntervalMs: PROGRESS_MS }),
+    reopen: async () => openStorage({ sqlitePath: path('state.db'), progressIntervalMs: PROGRESS_MS }),
+    openIsolated: async () => openStorage({ sqlitePath: path(`isolated-${++isolated}.db`), progressIntervalMs: PROGRESS_MS }),
+    cleanup: async () => { if (dir) rmSync(dir, { recursive: true, force: true }); },
   };
 }
 

@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError, openStorage } from '../../../apiserver/storage/index.js';
 
 describe('sqlite storage file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-storage-sqlite-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'skiff-storage-sqlite-')); });
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
   it('is created owner-only, since it holds Secrets', async () => {
     const path = join(dir, 'state.db');

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   CompactedError, StorageError, WatchCache, openStorage, type Storage, type WatchEvent, type WatchOptions,
 } from '../../../apiserver/storage/index.js';
@@ -27,11 +27,15 @@ function breakableWatches(storage: Storage) {
 }
 
 describe('watch cache recovery', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-storage-cache-'));
-  const store = openStorage({ sqlitePath: join(dir, 'state.db'), progressIntervalMs: 100 });
+  let dir: string;
+  let store: Storage;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-storage-cache-'));
+    store = openStorage({ sqlitePath: join(dir, 'state.db'), progressIntervalMs: 100 });
+  });
   afterAll(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await store?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('ends every watcher with CompactedError and re-lists after the upstream watch fails', async () => {

@@ -58,6 +58,8 @@ export interface PullDeps {
 }
 
 const DOWNLOAD_ATTEMPTS = 5;
+/** containers/image's cap on config blobs; a config is read whole into memory. */
+const MAX_CONFIG_BYTES = 4 << 20;
 
 /** Content and snapshots that in-progress pulls hold; GC and rollbacks leave them alone. */
 export class Leases {
@@ -135,9 +137,16 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
       }
     }
 
-    const configPath = await track(configDesc.digest, configDesc.size, (w) => download(deps.client, source, configDesc, w));
-    const configJson = JSON.parse((await deps.content.read(configDesc.digest)).toString()) as { rootfs?: { diff_ids?: string[] }; created?: string };
-    void configPath;
+    if (configDesc.size > MAX_CONFIG_BYTES) {
+      throw new RegistryError(`manifest ${manifestDesc.digest}: config of ${configDesc.size} bytes is over the ${MAX_CONFIG_BYTES}-byte limit`, 'too-large');
+    }
+    await track(configDesc.digest, configDesc.size, (w) => download(deps.client, source, configDesc, w));
+    let configJson: { rootfs?: { diff_ids?: string[] }; created?: string; os?: string; architecture?: string; variant?: string };
+    try {
+      configJson = JSON.parse((await deps.content.read(configDesc.digest)).toString());
+    } catch {
+      throw new RegistryError(`config ${configDesc.digest}: not valid JSON`, 'invalid-manifest');
+    }
     const diffIds = configJson.rootfs?.diff_ids ?? [];
     if (diffIds.length !== layers.length) {
       throw new RegistryError(`config ${configDesc.digest}: ${diffIds.length} diff_ids for ${layers.length} layers`, 'invalid-manifest');
@@ -201,7 +210,6 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     await track(manifestDesc.digest, manifestDesc.size, (w) => w.write(bytes));
     if (manifestDesc !== target) await track(target.digest, target.size, (w) => w.write(topBytes));
 
-    const platform = (configJson as { os?: string; architecture?: string; variant?: string });
     const image: ImageRecord = {
       name,
       digest: target.digest,
@@ -211,7 +219,7 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
       layers: layers.map((l, i) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size, diffId: diffIds[i]! })),
       chainIds,
       config: parseImageConfig(configJson),
-      platform: { os: platform.os ?? 'linux', architecture: platform.architecture ?? '', ...(platform.variant ? { variant: platform.variant } : {}) },
+      platform: { os: configJson.os ?? 'linux', architecture: configJson.architecture ?? '', ...(configJson.variant ? { variant: configJson.variant } : {}) },
       size: layers.reduce((n, l) => n + l.size, configDesc.size + manifestDesc.size),
       created: configJson.created,
       pulledAt: new Date().toISOString(),

@@ -234,6 +234,15 @@ describe('pull from a misbehaving server', () => {
     await expectEmptyStore(svc);
   });
 
+  it('downloads each blob once when two pulls of the same image race', async () => {
+    const srv = await startStaticRegistry({ layout });
+    cleanups.push(() => srv.stop());
+    const svc = await newService();
+    await Promise.all([svc.pull(`${srv.host}/skiff/app:v1`), svc.pull(`${srv.host}/skiff/app@${image.manifestDigest}`)]);
+    const blobGets = srv.requests.filter((r) => r.method === 'GET' && r.path.includes('/blobs/')).map((r) => r.path.split('/').pop());
+    expect(blobGets.sort()).toEqual([image.configDigest, ...image.layerDigests].sort());
+  });
+
   it.each([429, 503])('retries blob GETs answered %i and succeeds', async (status) => {
     const srv = await startStaticRegistry({ layout, failBlobs: { status, times: 3 } });
     cleanups.push(() => srv.stop());

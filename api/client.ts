@@ -138,12 +138,17 @@ export interface ClientOptions {
   userAgent?: string;
   /** Per-request timeout for non-streaming calls (default 60 s). */
   timeoutMs?: number;
+  /** Concurrent connections for non-streaming calls (default 32); more requests wait their turn. */
+  maxSockets?: number;
 }
 
 /** A client for one API server and one identity. Cheap to share; reuses connections. */
 export class KubeClient {
   readonly connection: ClusterConnection;
+  /** Short requests share a bounded pool, so a burst queues instead of opening 1000 TLS connections. */
   private readonly agent: http.Agent;
+  /** Watches and log streams hold a connection for minutes; they get their own, unbounded pool. */
+  private readonly streamAgent: http.Agent;
   private readonly base: URL;
   private readonly userAgent: string;
   private readonly timeoutMs: number;
@@ -153,17 +158,21 @@ export class KubeClient {
     this.base = new URL(connection.server);
     this.userAgent = options.userAgent ?? 'skiff/0.1.0';
     this.timeoutMs = options.timeoutMs ?? 60_000;
-    this.agent =
-      this.base.protocol === 'https:'
-        ? new https.Agent({
-            keepAlive: true,
-            ca: connection.ca,
-            cert: connection.cert,
-            key: connection.key,
-            rejectUnauthorized: !connection.insecureSkipTLSVerify,
-            servername: connection.tlsServerName,
-          })
-        : new http.Agent({ keepAlive: true });
+    this.agent = this.makeAgent(options.maxSockets ?? 32);
+    this.streamAgent = this.makeAgent(Infinity);
+  }
+
+  private makeAgent(maxSockets: number): http.Agent {
+    if (this.base.protocol !== 'https:') return new http.Agent({ keepAlive: true, maxSockets });
+    return new https.Agent({
+      keepAlive: true,
+      maxSockets,
+      ca: this.connection.ca,
+      cert: this.connection.cert,
+      key: this.connection.key,
+      rejectUnauthorized: !this.connection.insecureSkipTLSVerify,
+      servername: this.connection.tlsServerName,
+    });
   }
 
   /** A client from kubeconfig (`--kubeconfig` path, `--context`), as kubectl resolves it. */
@@ -171,9 +180,10 @@ export class KubeClient {
     return new KubeClient(loadKubeconfig(opts), options);
   }
 
-  /** Closes idle keep-alive connections; open watches end. */
+  /** Closes the client's connections; open watches and log streams end. */
   close(): void {
     this.agent.destroy();
+    this.streamAgent.destroy();
   }
 
   /** The typed client for one kind: `client.resource('Pod').get({ namespace, name })`. */
@@ -215,21 +225,36 @@ export class KubeClient {
   }
 
   /**
-   * Sends a request and returns the response stream once headers arrive. Non-2xx answers are
-   * read and thrown as ApiError. The caller owns the returned stream.
+   * Sends a request and returns the response stream once headers arrive (on the streaming
+   * pool unless `agent` says otherwise). Non-2xx answers are read and thrown as ApiError.
+   * The caller owns the returned stream.
    */
-  async stream(req: RawRequest): Promise<http.IncomingMessage> {
+  async stream(req: RawRequest, agent: http.Agent = this.streamAgent): Promise<http.IncomingMessage> {
     const url = this.url(req.path, req.query);
     const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const transport = url.protocol === 'https:' ? https : http;
-    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const r = transport.request(url, { method: req.method, agent: this.agent, headers: this.headers(req, body), signal: req.signal }, resolve);
-      r.on('error', (err) => {
-        if ((err as NodeJS.ErrnoException).name === 'AbortError') reject(err);
-        else reject(new Error(`${req.what}: cannot reach API server ${this.connection.server}: ${err.message}`, { cause: err }));
+    const send = (): Promise<http.IncomingMessage> =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        const r = transport.request(url, { method: req.method, agent, headers: this.headers(req, body), signal: req.signal }, resolve);
+        r.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.name === 'AbortError') reject(err);
+          // A kept-alive socket the server closed as we reused it: safe to resend a GET once,
+          // as Go's transport does for idempotent requests.
+          else if (r.reusedSocket && err.code === 'ECONNRESET' && req.method === 'GET') reject(new RetryableReset());
+          else reject(new Error(`${req.what}: cannot reach API server ${this.connection.server}: ${err.message}`, { cause: err }));
+        });
+        r.end(body);
       });
-      r.end(body);
-    });
+    let res: http.IncomingMessage;
+    try {
+      res = await send();
+    } catch (err) {
+      if (!(err instanceof RetryableReset)) throw err;
+      res = await send().catch((e: unknown) => {
+        if (e instanceof RetryableReset) throw new Error(`${req.what}: API server ${this.connection.server} reset the connection twice`);
+        throw e;
+      });
+    }
     const code = res.statusCode ?? 0;
     if (code >= 200 && code < 300) return res;
     const text = await readAll(res);
@@ -242,7 +267,7 @@ export class KubeClient {
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, controller.signal]) : controller.signal;
     try {
-      const res = await this.stream({ ...req, signal });
+      const res = await this.stream({ ...req, signal }, this.agent);
       const text = await readAll(res);
       return (text === '' ? {} : JSON.parse(text)) as T;
     } catch (err) {
@@ -513,6 +538,8 @@ export class ResourceClient<T extends KubeObject> {
     }
   }
 }
+
+class RetryableReset extends Error {}
 
 function writeQuery(opts: WriteOptions): Query {
   return { dryRun: opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation };

@@ -35,12 +35,11 @@ export function strategicMergePatch(kind: string, live: JsonObject, patch: unkno
     );
   }
   if (!isObject(patch)) throw badPatch('apply strategic merge patch: the patch must be a JSON object');
-  const merged = mergeMap(kind, deepClone(live), deepClone(patch), '');
-  return merged ?? {};
+  return mergeMap(kind, deepClone(live), deepClone(patch), '');
 }
 
-/** Merges `patch` into `original` (both owned by the caller, mutated). Returns undefined when
- * the map itself is to be dropped (a `$patch: delete` on a value that did not exist). */
+/** Merges `patch` into `original` (both private copies, mutated) and returns the result;
+ * `$patch: delete` yields an empty map, as in apimachinery. */
 function mergeMap(kind: string, original: JsonObject, patch: JsonObject, path: string): JsonObject {
   const directive = patch[PATCH];
   if (directive !== undefined) {

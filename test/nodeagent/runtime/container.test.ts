@@ -2,9 +2,10 @@
 // it sees; limits, signals, exec and logs are checked from both sides.
 import { createReadStream, existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Runtime, defaultContainerSpec, DEFAULT_CAPABILITIES, type Container, type ContainerDefaults } from '../../../nodeagent/runtime/index.js';
 import { capabilityMask } from '../../../nodeagent/runtime/capabilities.js';
+import { isSameProcess } from '../../../nodeagent/runtime/state.js';
 import { leftoverCgroups, leftoverMounts, leftoverState, makeFixture, probeReport, readCriLog, removeFixture, type Fixture } from './helpers.js';
 
 const EPERM = 1;
@@ -15,6 +16,8 @@ let f: Fixture;
 let rt: Runtime;
 let seq = 0;
 const live: Container[] = [];
+/** Every init and monitor the tests started, to check none outlives the suite. */
+const processes: { pid: number; startTime: number }[] = [];
 
 beforeAll(() => {
   f = makeFixture('ctr');
@@ -25,8 +28,10 @@ afterEach(async () => {
   for (const c of live.splice(0)) await c.remove({ force: true });
 });
 
-afterAll(() => {
+afterAll(async () => {
   try {
+    // monitors exit right after recording the exit; give them a moment, then none may remain
+    await vi.waitFor(() => expect(processes.filter((p) => isSameProcess(p.pid, p.startTime))).toEqual([]), { timeout: 5_000 });
     expect(leftoverState(f)).toEqual([]);
     expect(leftoverMounts(f)).toEqual([]);
     // Only the parent directories the tests chose remain; every container cgroup is gone.
@@ -45,6 +50,7 @@ async function create(args: string[], extra: Partial<ContainerDefaults> = {}): P
   });
   const c = await rt.create({ id, bundle: join(f.dir, 'bundle'), spec });
   live.push(c);
+  processes.push({ pid: c.state.pid, startTime: c.state.pidStartTime }, { pid: c.state.monitorPid, startTime: c.state.monitorStartTime });
   return c;
 }
 

@@ -1,7 +1,7 @@
 // The native runtime's public surface: carry out a ContainerPlan (create, start, exec),
 // signal and watch containers. Everything here does syscalls; nothing decides policy
 // (nodeagent/runtime builds the plans). Topology and protocol: native/README.md.
-import { readFileSync, watch } from 'node:fs';
+import { existsSync, readFileSync, watch } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,21 @@ export function signalProcess(pid: number, startTime: number, signal: NodeJS.Sig
   if (failure === null) return true;
   if (failure.code === 'ESRCH') return false;
   throw new NativeError(failure);
+}
+
+/**
+ * Makes the monitor reopen plan.io.logPath (CRI ReopenContainerLog): rename the log away
+ * first, then call this. Resolves once the monitor has created the new file; false when
+ * the monitor is gone.
+ */
+export async function reopenContainerLog(container: Pick<CreatedContainer, 'monitorPid' | 'monitorStartTime'>, logPath: string, timeoutMs = 2000): Promise<boolean> {
+  if (!signalProcess(container.monitorPid, container.monitorStartTime, 'SIGUSR1')) return false;
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(logPath)) {
+    if (Date.now() > deadline) throw new Error(`reopen container log ${logPath}: the monitor (pid ${container.monitorPid}) did not recreate it within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
 }
 
 /** Sets the window size of a container's terminal (the pty master from createContainer). */

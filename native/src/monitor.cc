@@ -130,8 +130,21 @@ std::string exit_json(int status, const Failure* exec_failure) {
   return json + "}\n";
 }
 
+volatile sig_atomic_t g_reopen_log = 0;
+void on_reopen_log(int) { g_reopen_log = 1; }
+
 // After start: pump output until the init exits, drain what is left, record the exit.
+// SIGUSR1 reopens the log file (after the agent renamed it away to rotate it, as CRI's
+// ReopenContainerLog asks). It is blocked except inside ppoll, so none is missed.
 void supervise(const ContainerPlan& plan, pid_t pid, int pidfd, int sync_fd, Prepared* p) {
+  struct sigaction sa = {};
+  sa.sa_handler = on_reopen_log;
+  sigaction(SIGUSR1, &sa, nullptr);
+  sigset_t usr1, during_poll;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &usr1, &during_poll);
+  sigdelset(&during_poll, SIGUSR1);
   static LogStream out, err;
   out.name = "stdout";
   out.fd = p->terminal.ok() ? p->terminal.release() : p->out_r.release();
@@ -151,6 +164,11 @@ void supervise(const ContainerPlan& plan, pid_t pid, int pidfd, int sync_fd, Pre
     if (!exited) { i_pid = n; fds[n++] = {pidfd, POLLIN, 0}; }
     if (sync_fd >= 0) { i_sync = n; fds[n++] = {sync_fd, POLLIN, 0}; }
     if (exited && out.fd < 0 && err.fd < 0) break;
+    if (g_reopen_log != 0) {
+      g_reopen_log = 0;
+      int fd = open(plan.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+      if (fd >= 0) p->log.reset(fd);
+    }
     int timeout = -1;
     if (exited) {
       // Other processes in a shared pid namespace may keep the pipes open; give output
@@ -161,7 +179,8 @@ void supervise(const ContainerPlan& plan, pid_t pid, int pidfd, int sync_fd, Pre
       if (ms <= 0) break;
       timeout = static_cast<int>(ms);
     }
-    int rc = poll(fds, static_cast<nfds_t>(n), timeout);
+    struct timespec ts = {timeout / 1000, (timeout % 1000) * 1000000L};
+    int rc = ppoll(fds, static_cast<nfds_t>(n), timeout < 0 ? nullptr : &ts, &during_poll);
     if (rc < 0 && errno == EINTR) continue;
     if (rc <= 0) break;
     if (i_out >= 0 && fds[i_out].revents != 0) pump_stream(&out, p->log.get());

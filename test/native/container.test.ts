@@ -1,12 +1,12 @@
 // The native runtime against real namespaces, mounts and cgroup v1 directories, with a
 // busybox rootfs. Run as root (CI does).
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
 import {
-  createContainer, execInContainer, isAlive, NativeError, readContainerState, readExitStatus, resizeTerminal, signalProcess,
+  createContainer, execInContainer, isAlive, NativeError, readContainerState, readExitStatus, reopenContainerLog, resizeTerminal, signalProcess,
   startContainer, STEPS, waitForExit, monitorPath, type ContainerPlan, type ExitStatus,
 } from '../../native/index.js';
 import { encodeContainerPlan } from '../../native/plan-wire.js';
@@ -132,6 +132,19 @@ describe('createContainer', () => {
     expect(lines.filter((l) => l.tag === 'P').length).toBeGreaterThan(0);
     const joined = lines.map((l) => (l.tag === 'P' ? l.text : `${l.text}\n`)).join('');
     expect(joined).toBe(`${'x'.repeat(40000)}\nend\n`);
+  });
+
+  test('reopens the log after rotation on request', async () => {
+    const sb = sandbox('rotate');
+    const c = await createContainer(sb.plan(['sh', '-c', 'echo before; while [ ! -e /tmp/go ]; do sleep 0.02; done; echo after']));
+    await startContainer(sb.stateDir);
+    await vi.waitFor(() => expect(stdout(sb)).toEqual(['before']));
+    renameSync(sb.logPath, `${sb.logPath}.1`);
+    expect(await reopenContainerLog(c, sb.logPath)).toBe(true);
+    writeFileSync(join(sb.rootfs, 'tmp/go'), '');
+    expect((await waitForExit(sb.stateDir)).exitCode).toBe(0);
+    expect(stdout(sb)).toEqual(['after']);
+    expect(readFileSync(`${sb.logPath}.1`, 'utf8')).toMatch(/ stdout F before\n$/);
   });
 
   test('applies readonly root, masked and readonly paths, rlimits and capabilities', async () => {

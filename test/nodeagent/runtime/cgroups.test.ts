@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCgroupMounts, parseProcCgroup, type CgroupEnv } from '../../../nodeagent/runtime/cgroups/detect.js';
 import { resolveCgroupPath } from '../../../nodeagent/runtime/cgroups/path.js';
-import { cgroupProcsFiles, createCgroup, planCgroup, readOomKills } from '../../../nodeagent/runtime/cgroups/cgroup.js';
+import { cgroupProcsFiles, createCgroup, killCgroup, planCgroup, readOomKills } from '../../../nodeagent/runtime/cgroups/cgroup.js';
+import { spawn } from 'node:child_process';
 import { cpuMaxLine, sharesToWeight } from '../../../nodeagent/runtime/cgroups/v2.js';
 import { deviceRuleLine } from '../../../nodeagent/runtime/cgroups/v1.js';
 
@@ -141,5 +142,32 @@ describe('cgroup v1 writes (temp dir laid out like v1 hierarchies)', () => {
   it('formats device rules as devices.allow expects', () => {
     expect(deviceRuleLine({ allow: true, type: 'c', major: 136, minor: null, access: 'rwm' })).toBe('c 136:* rwm');
     expect(deviceRuleLine({ allow: false })).toBe('a');
+  });
+});
+
+describe('kill-all', () => {
+  function sleeper() {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    return { pid: child.pid!, exited };
+  }
+
+  it('v2 writes cgroup.kill', async () => {
+    const root = temp();
+    mkdirSync(join(root, 'c1'));
+    writeFileSync(join(root, 'c1/cgroup.kill'), '');
+    await killCgroup({ version: 2, path: '/c1', dirs: { '': join(root, 'c1') }, mountPoint: root });
+    expect(readFileSync(join(root, 'c1/cgroup.kill'), 'utf8')).toBe('1');
+  });
+
+  it('v1 freezes, SIGKILLs every listed process and thaws', async () => {
+    const root = temp();
+    const s = sleeper();
+    for (const h of ['freezer', 'memory']) mkdirSync(join(root, h, 'c1'), { recursive: true });
+    writeFileSync(join(root, 'freezer/c1/cgroup.procs'), `${s.pid}\n`);
+    writeFileSync(join(root, 'freezer/c1/freezer.state'), 'THAWED\n');
+    await killCgroup({ version: 1, path: '/c1', dirs: { freezer: join(root, 'freezer/c1'), memory: join(root, 'memory/c1') } });
+    expect(await s.exited).toBe('SIGKILL');
+    expect(readFileSync(join(root, 'freezer/c1/freezer.state'), 'utf8')).toBe('THAWED');
   });
 });

@@ -101,6 +101,8 @@ bool prepare(ContainerPlan& plan, Prepared* p, Failure* f) {
     p->ctx.stdout_fd = out[1];
     p->ctx.stderr_fd = err[1];
   }
+  // A stateDir reused for a new container must not show the previous one's exit.
+  unlink((plan.state_dir + "/exit.json").c_str());
   p->fifo_path = plan.state_dir + "/exec.fifo";
   unlink(p->fifo_path.c_str());
   if (mkfifo(p->fifo_path.c_str(), 0600) != 0) return fail(f, Step::state_fifo, "mkfifo", p->fifo_path.c_str());

@@ -175,6 +175,17 @@ bool decode_plan(const uint8_t* data, size_t len, ContainerPlan* plan, const cha
     *why = "truncated or malformed record";
     return false;
   }
+  for (const auto& ns : plan->namespaces) {
+    if (ns.type == "user") {
+      *why = "namespaces: type user is not supported (no id mappings)";
+      return false;
+    }
+    if (ns.type != "pid" && ns.type != "mount" && ns.type != "uts" && ns.type != "ipc" && ns.type != "network" &&
+        ns.type != "cgroup") {
+      *why = "namespaces: unknown type";
+      return false;
+    }
+  }
   if (plan->process.args.empty()) {
     *why = "process.args is empty";
     return false;

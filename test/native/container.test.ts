@@ -307,6 +307,14 @@ describe('create failures', () => {
     expect(err.path).toBe('/data');
   });
 
+  test('an unsupported namespace type is rejected by name at plan.decode', async () => {
+    const sb = sandbox('userns');
+    const plan = sb.plan(['true']);
+    plan.namespaces.push({ type: 'user' });
+    const err = await expectFailure(sb, plan, 'plan.decode', 'EINVAL');
+    expect(err.message).toContain('type user is not supported');
+  });
+
   test('a cgroup that does not exist fails with cgroup.join before the init runs', async () => {
     const sb = sandbox('badcgroup');
     const plan = sb.plan(['true']);

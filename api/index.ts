@@ -13,3 +13,4 @@ export * from './kubeconfig.js';
 export * from './client.js';
 export * from './workqueue.js';
 export * from './informer.js';
+export * from './events.js';

@@ -45,16 +45,12 @@ function defaultProbe(probe: Probe | undefined): void {
   }
 }
 
-function defaultContainer(c: Container, hostNetwork: boolean): void {
+function defaultContainer(c: Container): void {
   // Kubernetes defaults even an empty image (to Always); validation then reports the image.
   c.imagePullPolicy ??= defaultPullPolicy(c.image ?? '');
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
-  for (const port of c.ports ?? []) {
-    port.protocol ??= 'TCP';
-    // With the host's network the container port is the host port.
-    if (hostNetwork && port.hostPort === undefined) port.hostPort = port.containerPort;
-  }
+  for (const port of c.ports ?? []) port.protocol ??= 'TCP';
   for (const env of c.env ?? []) {
     if (env.valueFrom?.fieldRef) env.valueFrom.fieldRef.apiVersion ??= 'v1';
   }
@@ -67,7 +63,14 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
       handler.httpGet.scheme ??= 'HTTP';
     }
   }
-  // Kubernetes copies limits into requests for every resource that has a limit but no request.
+}
+
+// Pod-only defaults: Kubernetes applies these to Pods but not to pod templates, so a
+// Deployment's stored template keeps exactly the resources and ports the user wrote.
+function defaultPodContainer(c: Container, hostNetwork: boolean): void {
+  // With the host's network the container port is the host port.
+  if (hostNetwork) for (const port of c.ports ?? []) port.hostPort ??= port.containerPort;
+  // A limit without a request means the request equals the limit.
   const limits = c.resources?.limits;
   if (limits && Object.keys(limits).length > 0) {
     const requests = (c.resources!.requests ??= {});
@@ -88,7 +91,7 @@ function defaultVolume(v: Volume): void {
   if (v.hostPath) v.hostPath.type ??= '';
 }
 
-/** Fills the defaults of a pod spec (also used for Deployment and ReplicaSet templates). */
+/** Fills the defaults of a pod spec, as for Deployment and ReplicaSet templates (Pods get a few more). */
 export function defaultPodSpec(spec: PodSpec): PodSpec {
   spec.restartPolicy ??= 'Always';
   spec.dnsPolicy ??= 'ClusterFirst';
@@ -96,10 +99,9 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
   spec.securityContext ??= {};
   spec.schedulerName ??= 'default-scheduler';
   spec.enableServiceLinks ??= true;
-  const hostNetwork = spec.hostNetwork === true;
-  for (const c of spec.initContainers ?? []) defaultContainer(c, hostNetwork);
-  for (const c of spec.containers ?? []) defaultContainer(c, hostNetwork);
-  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c as Container, hostNetwork);
+  for (const c of spec.initContainers ?? []) defaultContainer(c);
+  for (const c of spec.containers ?? []) defaultContainer(c);
+  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c as Container);
   for (const v of spec.volumes ?? []) defaultVolume(v);
   return spec;
 }
@@ -109,7 +111,10 @@ function defaultTemplate(template: PodTemplateSpec | undefined): void {
 }
 
 function defaultPod(pod: Pod): void {
-  if (pod.spec) defaultPodSpec(pod.spec);
+  if (!pod.spec) return;
+  defaultPodSpec(pod.spec);
+  const hostNetwork = pod.spec.hostNetwork === true;
+  for (const c of [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])]) defaultPodContainer(c, hostNetwork);
 }
 
 function defaultDeployment(d: Deployment): void {

@@ -99,6 +99,16 @@ describe('workload defaults', () => {
     expect(d.spec!.template.spec!.restartPolicy).toBe('Always');
   });
 
+  it('does not copy limits into requests, or ports into host ports, in templates (Pods only)', () => {
+    const d = docsDeployment();
+    d.spec!.template.spec!.hostNetwork = true;
+    d.spec!.template.spec!.containers[0]!.resources = { limits: { cpu: '1' } };
+    applyDefaults(d);
+    const c = d.spec!.template.spec!.containers[0]!;
+    expect(c.resources).toEqual({ limits: { cpu: '1' } });
+    expect(c.ports![0]!.hostPort).toBeUndefined();
+  });
+
   it('leaves a Recreate strategy without rollingUpdate', () => {
     const d = docsDeployment();
     d.spec!.strategy = { type: 'Recreate' };

@@ -68,6 +68,7 @@ export function execNative(state: ContainerState, spec: OciSpec, containerDir: s
   const base = planFromSpec(spec, { id: state.id, bundle: state.bundle, stateDir: monitorDir(containerDir), io: { mode: 'log' }, cgroupProcs: [], cgroup: state.cgroup });
   const plan: ExecPlan = {
     pid: state.pid,
+    startTime: state.pidStartTime,
     // user first: joining it decides what the other joins may do.
     namespaces: [...base.namespaces.map((n) => n.type)].sort((a, b) => (a === 'user' ? -1 : b === 'user' ? 1 : 0)),
     cgroupProcs: cgroupProcsFiles(state.cgroup),

@@ -22,6 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import { decompressLayer, type LayerCompression } from './decompress.js';
 import { getXattrs, makeNode, setXattrs } from './fs-gaps.js';
+import { PaxTap, type PaxRecords } from './tar-pax.js';
 
 export type ApplyMode = 'snapshot' | 'flatten';
 
@@ -92,12 +93,13 @@ export async function applyLayer(input: AsyncIterable<Uint8Array>, root: string,
   const source = decompressLayer(input, (c) => (compression = c));
   // tar-stream stops at the end-of-archive blocks; the hasher must still see every byte, so
   // the pipeline runs to the end of the input and the digest is taken after it settles.
-  const fed = pipeline(source, hasher, extract as unknown as NodeJS.WritableStream);
+  const pax = new PaxTap();
+  const fed = pipeline(source, hasher, pax, extract as unknown as NodeJS.WritableStream);
   fed.catch(() => {});
   let entries = 0;
   try {
     for await (const entry of { [Symbol.asyncIterator]: () => entryIterator }) {
-      await applier.apply(entry.header, entry as unknown as AsyncIterable<Buffer>);
+      await applier.apply(entry.header, entry as unknown as AsyncIterable<Buffer>, pax.shift());
       entries++;
     }
     await fed;
@@ -204,7 +206,7 @@ class LayerApplier {
     await this.setOwnerMode(this.root, st.uid, st.gid, st.mode & 0o7777);
   }
 
-  async apply(h: Header, body: AsyncIterable<Buffer>): Promise<void> {
+  async apply(h: Header, body: AsyncIterable<Buffer>, rawPax: PaxRecords | null | undefined): Promise<void> {
     const parts = cleanEntryName(h.name);
     const base = parts.at(-1);
     if (base !== undefined && base.startsWith(WHITEOUT_PREFIX)) {
@@ -213,7 +215,7 @@ class LayerApplier {
     }
     const rel = parts.join('/');
     if (rel !== '') await this.ensureParents(h.name, parts);
-    const xattrs = this.xattrsOf(h);
+    const xattrs = this.xattrsOf(h, rawPax);
     switch (h.type) {
       case 'directory':
         await this.makeDir(h.name, rel, h);
@@ -281,7 +283,8 @@ class LayerApplier {
     }
   }
 
-  private xattrsOf(h: Header): Map<string, Buffer> | undefined {
+  /** xattrs from PAX `SCHILY.xattr.*`, as bytes from the raw records tar-stream also decoded. */
+  private xattrsOf(h: Header, raw: PaxRecords | null | undefined): Map<string, Buffer> | undefined {
     const pax = h.pax as Record<string, string> | null | undefined;
     if (!pax) return undefined;
     let out: Map<string, Buffer> | undefined;
@@ -292,7 +295,11 @@ class LayerApplier {
       if (name.startsWith('trusted.overlay.') || name.startsWith('user.overlay.')) {
         throw unsafe(h.name, `xattr \`${name}\` is overlayfs metadata and cannot come from an image`);
       }
-      (out ??= new Map()).set(name, Buffer.from(value, 'utf8'));
+      const bytes = raw?.get(key);
+      if (!bytes || bytes.toString('utf8') !== value) {
+        throw invalid(h.name, `PAX record \`${key}\` could not be read byte-exactly (tar framing disagreement)`);
+      }
+      (out ??= new Map()).set(name, bytes);
     }
     return out;
   }

@@ -186,13 +186,41 @@ function contentSize(c: FileContent | undefined): number {
 }
 
 function paxFor(xattrs: Record<string, string | Buffer> | undefined): Record<string, string> | undefined {
-  if (!xattrs) return undefined;
+  if (!xattrs || Object.values(xattrs).some((v) => Buffer.isBuffer(v))) return undefined;
   const pax: Record<string, string> = {};
-  for (const [k, v] of Object.entries(xattrs)) {
-    // tar-stream writes PAX values as UTF-8 text; binary values are not representable here.
-    pax[`SCHILY.xattr.${k}`] = typeof v === 'string' ? v : v.toString('latin1');
-  }
+  for (const [k, v] of Object.entries(xattrs)) pax[`SCHILY.xattr.${k}`] = v as string;
   return pax;
+}
+
+/** A ustar header block of typeflag `x` announcing a PAX body of `size` bytes. */
+function paxHeaderBlock(size: number): Buffer {
+  const h = Buffer.alloc(512);
+  const oct = (v: number, off: number, len: number) => h.write(`${v.toString(8).padStart(len - 1, '0')}\0`, off, 'latin1');
+  h.write('PaxHeader', 0, 'latin1');
+  oct(0o644, 100, 8);
+  oct(0, 108, 8);
+  oct(0, 116, 8);
+  oct(size, 124, 12);
+  oct(FIXED_MTIME, 136, 12);
+  h.write('x', 156, 'latin1');
+  h.write('ustar\0', 257, 'latin1');
+  h.write('00', 263, 'latin1');
+  h.fill(' ', 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return h;
+}
+
+/** A PAX extended header body with byte values (tar-stream's own writer only takes text). */
+function rawPaxBody(xattrs: Record<string, string | Buffer>): Buffer {
+  const records = Object.entries(xattrs).map(([k, v]) => {
+    const payload = Buffer.concat([Buffer.from(` SCHILY.xattr.${k}=`), Buffer.from(v), Buffer.from('\n')]);
+    let len = payload.length + 1;
+    while (String(len).length + payload.length !== len) len = String(len).length + payload.length;
+    return Buffer.concat([Buffer.from(String(len)), payload]);
+  });
+  return Buffer.concat(records);
 }
 
 function splitPath(p: string): [string, string] {
@@ -212,6 +240,13 @@ async function packEntry(pack: Pack, e: LayerEntry): Promise<void> {
     new Promise<void>((resolve, reject) => {
       pack.entry(header, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
     });
+  if ('xattrs' in e && e.xattrs && !base.pax) {
+    // Binary xattr values (security.capability): write the PAX header ourselves, then the entry.
+    // tar-stream's entry() refuses a body for a pax header, so the finished header block is
+    // pushed into the pack stream between two entries, where its own writes would go.
+    const body = rawPaxBody(e.xattrs);
+    (pack as unknown as { push(b: Buffer): boolean }).push(Buffer.concat([paxHeaderBlock(body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512)]));
+  }
   switch (e.type) {
     case 'file': {
       const size = contentSize(e.content);
@@ -461,6 +496,14 @@ export function multiLayerRules(compression: Compression = 'gzip', mediaTypes: M
     { type: 'block', path: 'dev/loop7', major: 7, minor: 7, mode: 0o660, gid: 6 },
     { type: 'fifo', path: 'dev/fifo', mode: 0o620 },
     { type: 'file', path: 'xattr-file', content: 'x\n', xattrs: { 'user.skiff.test': 'hello', 'user.skiff.other': 'w0rld' } },
+    // cap_net_raw+ep as a VFS v2 capability blob, and a user xattr that is not UTF-8.
+    {
+      type: 'file',
+      path: 'bin/ping',
+      content: '#!/bin/sh\n',
+      mode: 0o755,
+      xattrs: { 'security.capability': Buffer.from('0100000200200000000000000000000000000000', 'hex'), 'user.skiff.bin': Buffer.from([0xff, 0x00, 0x80, 0x41]) },
+    },
     { type: 'dir', path: 'merge/', mode: 0o700 },
     { type: 'file', path: 'merge/lower', content: 'lower\n' },
     { type: 'file', path: 'replaced-symlink', content: 'file in layer 1\n' },

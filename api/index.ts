@@ -14,3 +14,4 @@ export * from './client.js';
 export * from './workqueue.js';
 export * from './informer.js';
 export * from './events.js';
+export * from './informer-factory.js';

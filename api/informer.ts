@@ -79,6 +79,26 @@ export class Informer<T extends KubeObject> {
     for (const name of Object.keys(this.indexers)) this.indexes.set(name, new Map());
   }
 
+  /** Adds secondary indexes (e.g. a second component sharing this informer needs its own). */
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    for (const [name, fn] of Object.entries(indexers)) {
+      if (this.indexers[name]) {
+        if (this.indexers[name] !== fn) throw new Error(`informer for ${this.resource.type.plural}: index ${name} already exists`);
+        continue;
+      }
+      this.indexers[name] = fn;
+      const index = new Map<string, Set<string>>();
+      this.indexes.set(name, index);
+      for (const [key, obj] of this.store) {
+        for (const v of fn(obj)) {
+          let set = index.get(v);
+          if (!set) index.set(v, (set = new Set()));
+          set.add(key);
+        }
+      }
+    }
+  }
+
   /** Registers handlers. Registered after sync, onAdd is replayed for every cached object. */
   addHandlers(handlers: InformerHandlers<T>): void {
     this.handlers.push(handlers);

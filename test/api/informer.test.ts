@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Informer, KubeClient, labelIndex, ownerIndex, type ConfigMap } from '../../api/index.js';
+import { Informer, InformerFactory, KubeClient, labelIndex, ownerIndex, type ConfigMap } from '../../api/index.js';
 import { startTestCluster, type TestCluster } from './server.js';
 
 let cluster: TestCluster;
@@ -59,6 +59,29 @@ describe('informer', () => {
       expect(() => informer.byIndex('nope', 'x')).toThrow(/no index named nope/);
     } finally {
       await informer.stop();
+    }
+  });
+
+  it('shares one informer per kind through the factory; late indexes cover cached objects', async () => {
+    const ns = await namespace('inf-factory');
+    await client.resource('ConfigMap').create(configMap(ns, 'shared', { app: 'z' }));
+    const factory = new InformerFactory(client);
+    const a = factory.informer('ConfigMap', { namespace: ns });
+    const b = factory.informer('ConfigMap', { namespace: ns });
+    expect(a).toBe(b);
+    const all = factory.informer('Namespace');
+    factory.start();
+    try {
+      await factory.waitForSync();
+      expect(a.hasSynced() && all.hasSynced()).toBe(true);
+      factory.informer('ConfigMap', { namespace: ns, indexers: { app: labelIndex('app') } });
+      expect(a.byIndex('app', 'z').map((o) => o.metadata?.name)).toEqual(['shared']);
+      // Created after start: starts at once.
+      const late = factory.informer('Secret', { namespace: ns });
+      await late.waitForSync();
+      expect(late.list()).toEqual([]);
+    } finally {
+      await factory.stop();
     }
   });
 

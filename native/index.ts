@@ -90,11 +90,8 @@ export async function createContainer(plan: ContainerPlan): Promise<CreatedConta
  * ENOENT when it was already started.
  */
 export async function startContainer(stateDir: string): Promise<void> {
-  try {
-    await loadAddon().startContainer(join(stateDir, 'exec.fifo'));
-  } catch (e) {
-    rethrow(e);
-  }
+  const failure = loadAddon().startContainer(join(stateDir, 'exec.fifo'));
+  if (failure !== null) throw new NativeError(failure);
 }
 
 function signalNumber(signal: NodeJS.Signals | number): number {

@@ -10,7 +10,7 @@ export interface Addon {
   steps: string[];
   createContainer(plan: Buffer, monitorPath: string, stdio: number[] | null): Promise<RawCreated>;
   execInContainer(plan: Buffer, monitorPath: string, stdio: number[]): Promise<RawExec>;
-  startContainer(fifoPath: string): Promise<void>;
+  startContainer(fifoPath: string): RawFailure | null;
   signalProcess(pid: number, startTime: number, signal: number): RawFailure | null;
   resizeTerminal(fd: number, rows: number, cols: number): RawFailure | null;
 }

@@ -111,27 +111,6 @@ class MonitorWorker : public Napi::AsyncWorker {
   Fd pipes_[3];
 };
 
-class StartWorker : public Napi::AsyncWorker {
- public:
-  StartWorker(Napi::Env env, std::string fifo)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fifo_(std::move(fifo)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override { ok_ = start_container(fifo_.c_str(), &failure_); }
-  void OnOK() override {
-    if (ok_) deferred_.Resolve(Env().Undefined());
-    else deferred_.Reject(failure_object(Env(), failure_));
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::string fifo_;
-  bool ok_ = false;
-  Failure failure_ = {};
-};
-
 // createContainer(plan: Buffer, monitorPath: string, stdio: number[] | null): Promise<...>
 Napi::Value CreateContainer(const Napi::CallbackInfo& info) {
   int stdio[3];
@@ -152,11 +131,12 @@ Napi::Value ExecInContainer(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
-// startContainer(fifoPath: string): Promise<void>
+// startContainer(fifoPath: string): null | failure object. Synchronous on purpose: an
+// O_NONBLOCK open and a one-byte write never block, and a pool round trip would cost more.
 Napi::Value StartContainer(const Napi::CallbackInfo& info) {
-  auto* w = new StartWorker(info.Env(), info[0].As<Napi::String>().Utf8Value());
-  w->Queue();
-  return w->Promise();
+  Failure f = {};
+  if (start_container(info[0].As<Napi::String>().Utf8Value().c_str(), &f)) return info.Env().Null();
+  return failure_object(info.Env(), f);
 }
 
 // signalProcess(pid: number, startTime: number (0: unchecked), signal: number): null | failure object

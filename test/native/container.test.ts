@@ -352,7 +352,7 @@ describe('monitor', () => {
       const a = require(${JSON.stringify(addonPath)});
       const plan = require('fs').readFileSync(${JSON.stringify(planFile)});
       a.createContainer(plan, ${JSON.stringify(monitorPath())}, null)
-        .then((c) => a.startContainer(${JSON.stringify(join(sb.stateDir, 'exec.fifo'))}).then(() => c))
+        .then((c) => { const f = a.startContainer(${JSON.stringify(join(sb.stateDir, 'exec.fifo'))}); if (f) throw f; return c; })
         .then((c) => { process.stdout.write(JSON.stringify(c) + '\\n'); setInterval(() => {}, 1000); },
               (e) => { process.stdout.write(JSON.stringify({ error: e }) + '\\n'); process.exit(1); });`;
     const agent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });

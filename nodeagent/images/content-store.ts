@@ -46,8 +46,11 @@ export class IngestWriter {
     private readonly fh: FileHandle,
   ) {}
 
-  /** Appends a chunk; resolves when the caller may send more (one flush in flight at most). */
-  async write(chunk: Buffer): Promise<void> {
+  /**
+   * Appends a chunk. Returns a promise only when the caller must wait (a full batch is
+   * waiting for the previous write), so a stream can pause exactly then and no sooner.
+   */
+  write(chunk: Buffer): Promise<void> | undefined {
     this.offset += chunk.length;
     if (this.offset > this.expectedSize) {
       throw new ContentError(`content ${this.digest}: more than the ${this.expectedSize} bytes its descriptor declares`, 'size-mismatch');
@@ -55,10 +58,8 @@ export class IngestWriter {
     this.hash.update(chunk);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= FLUSH_BYTES) {
-      await this.flushing;
-      this.flushing = this.flush();
-    }
+    if (this.pendingBytes < FLUSH_BYTES) return undefined;
+    return this.flushing.then(() => { this.flushing = this.flush(); });
   }
 
   private async flush(): Promise<void> {
@@ -172,7 +173,7 @@ export class ContentStore {
    * Makes sure blob `digest` is present, calling `fetch(writer)` to fill a writer when it is
    * not. Concurrent calls for the same digest share one fetch. Resolves to the blob's path.
    */
-  async ensure(digest: string, size: number, fetch: (writer: IngestWriter) => Promise<void>): Promise<string> {
+  async ensure(digest: string, size: number, fetch: (writer: IngestWriter) => Promise<void> | void): Promise<string> {
     const existing = this.inflight.get(digest);
     if (existing) return existing;
     const job = (async () => {
@@ -193,7 +194,7 @@ export class ContentStore {
 
   /** Stores a small in-memory blob (manifest, config) after checking its digest. */
   async put(digest: string, data: Buffer): Promise<string> {
-    return this.ensure(digest, data.length, (writer) => writer.write(data));
+    return this.ensure(digest, data.length, async (writer) => { await writer.write(data); });
   }
 
   /** Every committed digest. */

@@ -8,6 +8,7 @@ import { chainIds as computeChainIds } from './chain-id.js';
 import { ContentError, type ContentStore, type IngestWriter } from './content-store.js';
 import { parseImageConfig, type ImageRecord, type ImageStore } from './image-store.js';
 import { DOCKER_CONFIG, LAYER_MEDIA_TYPES, OCI_CONFIG, isIndex, isManifest, type Descriptor } from './media-types.js';
+import type { Readable } from 'node:stream';
 import { formatReference, parseReference } from './reference.js';
 import { RegistryError, manifestMediaType, type RegistryClient, type RepositorySource } from './registry-client.js';
 
@@ -99,7 +100,7 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     }
 
     const source = resolved.source;
-    const track = async (digest: string, size: number, fetch: (w: IngestWriter) => Promise<void>): Promise<string> => {
+    const track = async (digest: string, size: number, fetch: (w: IngestWriter) => Promise<void> | void): Promise<string> => {
       lease.digests.add(digest);
       const had = (await deps.content.size(digest)) === size;
       const path = await deps.content.ensure(digest, size, fetch);
@@ -207,8 +208,8 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     }
 
     // Manifests go in last: their presence is what marks the image complete.
-    await track(manifestDesc.digest, manifestDesc.size, (w) => w.write(bytes));
-    if (manifestDesc !== target) await track(target.digest, target.size, (w) => w.write(topBytes));
+    await track(manifestDesc.digest, manifestDesc.size, async (w) => { await w.write(bytes); });
+    if (manifestDesc !== target) await track(target.digest, target.size, async (w) => { await w.write(topBytes); });
 
     const image: ImageRecord = {
       name,
@@ -274,15 +275,7 @@ async function download(client: RegistryClient, source: RepositorySource, desc: 
   for (let attempt = 1; ; attempt++) {
     try {
       const stream = await client.openBlob(source, desc, writer.offset);
-      try {
-        for await (const chunk of stream) {
-          if (signal?.aborted) throw signal.reason;
-          await writer.write(chunk as Buffer);
-          onBytes?.(writer.offset);
-        }
-      } finally {
-        stream.destroy();
-      }
+      await pump(stream, writer, onBytes, signal);
       if (writer.offset === desc.size) return;
       throw new Error(`connection closed after ${writer.offset} of ${desc.size} bytes`);
     } catch (err) {
@@ -297,6 +290,53 @@ async function download(client: RegistryClient, source: RepositorySource, desc: 
       await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
     }
   }
+}
+
+/**
+ * Feeds `stream` into `writer` in flowing mode, pausing only while the writer is busy.
+ * ('data' events rather than for-await: the async iterator concatenates buffered chunks,
+ * an extra copy of every byte.) Resolves at end of stream, rejects on error or abort.
+ */
+function pump(stream: Readable, writer: IngestWriter, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      stream.destroy();
+      reject(err);
+    };
+    const onAbort = (): void => fail(signal!.reason);
+    if (signal?.aborted) { fail(signal.reason); return; }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      let wait: Promise<void> | undefined;
+      try {
+        wait = writer.write(chunk);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      onBytes?.(writer.offset);
+      if (wait) {
+        stream.pause();
+        wait.then(() => { if (!settled) stream.resume(); }, fail);
+      }
+    });
+    stream.once('error', fail);
+    stream.once('end', () => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    // A socket closed early by the server ends the response without 'end' in some cases.
+    stream.once('close', () => {
+      if (!settled && !stream.readableEnded) fail(new Error('connection closed before the body ended'));
+    });
+  });
 }
 
 /** Runs at most `n` of the given tasks at once, in submission order. */

@@ -45,7 +45,7 @@ describe('content store', () => {
   it('runs one fetch for concurrent requests of the same blob', async () => {
     const data = randomBytes(1 << 20);
     let fetches = 0;
-    const fetch = async (w: { write(b: Buffer): Promise<void> }): Promise<void> => {
+    const fetch = async (w: { write(b: Buffer): Promise<void> | undefined }): Promise<void> => {
       fetches++;
       await new Promise((r) => setTimeout(r, 20));
       await w.write(data);

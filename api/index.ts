@@ -15,3 +15,4 @@ export * from './workqueue.js';
 export * from './informer.js';
 export * from './events.js';
 export * from './informer-factory.js';
+export * from './leader-election.js';

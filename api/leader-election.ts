@@ -153,7 +153,8 @@ export class LeaderElector {
           ...current.spec,
           ...spec,
           acquireTime: mine ? current.spec?.acquireTime : microTime(now),
-          leaseTransitions: (current.spec?.leaseTransitions ?? 0) + (mine || holder === '' ? 0 : 1),
+          // Every change of holder counts, a released lease ('' holder) included, as in client-go.
+          leaseTransitions: (current.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1),
         },
       };
       this.observe(await leases.update(next));

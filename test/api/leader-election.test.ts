@@ -61,7 +61,8 @@ describe('leader election', () => {
       await expect.poll(() => follower.elector.isLeader(), { timeout: 10_000 }).toBe(true);
       expect(Date.now() - handedAt).toBeLessThan(timing.leaseDurationMs);
       const after = await cluster.client.resource('Lease').get({ namespace: 'kube-system', name: 'handover' });
-      expect(after.spec?.leaseTransitions).toBe(0); // a released lease changes hands without a transition
+      expect(after.spec?.holderIdentity).toBe(follower.identity);
+      expect(after.spec?.leaseTransitions).toBe(1);
       expect([...a.errors, ...b.errors]).toEqual([]);
     } finally {
       a.stop.abort();

@@ -1,6 +1,8 @@
 // A restarted agent re-adopts running containers from disk, and an exit that happens
 // while no agent runs is not lost: the monitor, not the agent, is the container's parent.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +59,8 @@ function killAgent(proc: ChildProcess): Promise<void> {
 
 describe('agent restart', () => {
   it('a new agent re-adopts a running container and records its later exit', async () => {
-    const first = startAgent(['create', f.root, 'kept', f.rootfs, f.cgroupParent, '/bin/sh', '-c', 'sleep 2; exit 7']);
+    // Runs until told: the test ends it with SIGTERM once the new agent has adopted it.
+    const first = startAgent(['create', f.root, 'kept', f.rootfs, f.cgroupParent, '/probe', 'trap-term', '60']);
     const started = await first.next();
     const pid = started.pid as number;
     const startTime = processStartTime(pid)!;
@@ -66,7 +69,9 @@ describe('agent restart', () => {
 
     const second = startAgent(['adopt', f.root, 'kept']);
     expect(await second.next()).toMatchObject({ event: 'adopted', status: 'running', pid });
-    expect(await second.next()).toMatchObject({ event: 'exited', exitCode: 7, reason: 'Error' });
+    await expect.poll(() => readFileSync(join(f.root, 'kept', 'container.log'), 'utf8'), { timeout: 10_000 }).toContain('sleeping');
+    process.kill(pid, 'SIGTERM');
+    expect(await second.next()).toMatchObject({ event: 'exited', exitCode: 143, reason: 'Error' });
   }, 60_000);
 
   it('an exit that happened while no agent ran is found on disk', async () => {

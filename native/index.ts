@@ -244,5 +244,7 @@ export async function execInContainer(plan: ExecPlan): Promise<ExecProcess> {
       else reject(new Error(`exec in container ${plan.pid}: the exec helper exited without reporting a status`));
     });
   });
+  // A caller that never awaits `exited` must not crash the agent with an unhandled rejection.
+  exited.catch(() => undefined);
   return { pid: raw.pid, stdin: raw.stdin, stdout: raw.stdout, stderr: raw.stderr, exited };
 }

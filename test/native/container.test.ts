@@ -180,6 +180,22 @@ describe('createContainer', () => {
     expect(readdirSync(merged)).toEqual([]);  // the overlay only ever existed in the container's mount ns
   });
 
+  test('binds host paths read-write and read-only (remount pass)', async () => {
+    const sb = sandbox('binds');
+    const host = join(sb.dir, 'host-data');
+    mkdirSync(host);
+    writeFileSync(join(host, 'file'), 'from-host\n');
+    const plan = sb.plan(['sh', '-c', 'cat /ro/file; touch /ro/new 2>/dev/null && echo ro-writable || echo ro-denied; echo hi > /rw/new && echo rw-ok']);
+    const MS_BIND = 4096, MS_REC = 16384, MS_RDONLY = 1;
+    plan.mounts.push(
+      { destination: '/ro', source: host, type: 'bind', flags: MS_BIND | MS_REC | MS_RDONLY, propagation: 0, data: '', remount: true },
+      { destination: '/rw', source: host, type: 'bind', flags: MS_BIND | MS_REC, propagation: 0, data: '', remount: false },
+    );
+    expect((await run(sb, plan)).exitCode).toBe(0);
+    expect(stdout(sb)).toEqual(['from-host', 'ro-denied', 'rw-ok']);
+    expect(readFileSync(join(host, 'new'), 'utf8')).toBe('hi\n');
+  });
+
   test('uses the given fds directly with io.mode inherit', async () => {
     const sb = sandbox('inherit');
     const out = join(sb.dir, 'out.txt');

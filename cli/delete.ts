@@ -1,5 +1,8 @@
 // `skiff delete (-f FILE | KIND NAME)`: deletes objects and, like kubectl, waits until
 // they are gone (finalizers and graceful pod termination can keep an object a while).
+// Unlike kubectl, objects from manifests are deleted in reverse order: a manifest lists a
+// Namespace before what lives in it, and deleting the contents first means none of them
+// vanishes underneath us through the namespace's own deletion (an uninstall order).
 import { Command } from 'commander';
 import { findByApiVersionKind, isNotFound, resolveResource, type KubeClient, type ResourceType } from '../api/index.js';
 import { connect, describeError, typeName } from './cluster.js';
@@ -54,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const name of names) targets.push({ rt, name, namespace: rt.namespaced ? defaultNamespace : undefined });
     }
 
+    if (opts.filename) targets.reverse();
     const deleted: Target[] = [];
     for (const t of targets) {
       try {

@@ -1,7 +1,9 @@
 // `skiff server`: the control plane of a single-node cluster. Today that is the API server
 // (HTTPS, SQLite or etcd); the scheduler, controllers and a node agent join it as they land.
 import { Command, InvalidArgumentError } from 'commander';
+import { KubeClient } from '../api/index.js';
 import { startApiServer } from '../apiserver/index.js';
+import { startControllers } from '../controllers/index.js';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -34,6 +36,19 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   console.log(`skiff server: API listening on ${server.url} (port ${server.port}), state in ${etcdEndpoints?.length ? `etcd ${etcdEndpoints.join(',')}` : `${o.dataDir}/state.db`}`);
+  // Controllers are ordinary API clients, even in the same process: they talk to the
+  // server over HTTPS with the admin credentials, exactly as they would from elsewhere.
+  const client = KubeClient.fromKubeconfig({ path: server.kubeconfigPath }, { userAgent: 'skiff-controllers/0.1.0' });
+  let controllers;
+  try {
+    controllers = await startControllers(client, {
+      onError: (controller, key, err) => console.error(`skiff server: ${controller} controller, ${key}: ${(err as Error).message}`),
+    });
+  } catch (err) {
+    console.error(`skiff server: start controllers: ${(err as Error).message}`);
+    await server.close();
+    return 1;
+  }
   console.log(`skiff server: admin kubeconfig written to ${server.kubeconfigPath}`);
   console.log(`skiff server: export KUBECONFIG=${server.kubeconfigPath}`);
   await new Promise<void>((resolve) => {
@@ -44,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await controllers.stop();
+  client.close();
   await server.close();
   return 0;
 }

@@ -1,9 +1,9 @@
 // The controllers `skiff server` runs. Each one is a reconciler fed by informers through a
 // work queue (api/); they reach the cluster only through the API, like any other client.
 import { Informer, WorkQueue, keyOf, runWorkers, type KubeClient, type Namespace } from '../api/index.js';
-import { NamespaceController } from './namespace.js';
+import { NAMESPACE_DELETION_GRACE_MS, NamespaceController } from './namespace.js';
 
-export { NamespaceController, NAMESPACE_FINALIZER } from './namespace.js';
+export { NamespaceController, NAMESPACE_FINALIZER, NAMESPACE_DELETION_GRACE_MS } from './namespace.js';
 
 /** Running controllers; stop() ends their watches and waits for in-flight work. */
 export interface RunningControllers {
@@ -17,7 +17,10 @@ export async function startControllers(
 ): Promise<RunningControllers> {
   const namespaces = new Informer<Namespace>(client.resource('Namespace'));
   const queue = new WorkQueue();
-  const enqueue = (ns: Namespace) => queue.add(keyOf(ns));
+  // As Kubernetes' namespace controller does, a namespace's deletion is acted on only after
+  // a grace period: it lets every API server observe the deletion and lets clients that are
+  // deleting the namespace's contents themselves (kubectl delete -f) finish first.
+  const enqueue = (ns: Namespace) => queue.addAfter(keyOf(ns), NAMESPACE_DELETION_GRACE_MS);
   namespaces.addHandlers({ onAdd: enqueue, onUpdate: (_old, ns) => enqueue(ns) });
   namespaces.start();
   await namespaces.waitForSync();

@@ -17,6 +17,9 @@ import {
 /** The finalizer the namespace controller owns, as Kubernetes names it. */
 export const NAMESPACE_FINALIZER = 'kubernetes';
 
+/** Delay between a namespace change and acting on it (Kubernetes' namespaceDeletionGracePeriod). */
+export const NAMESPACE_DELETION_GRACE_MS = 5000;
+
 /** How long to wait before looking again while objects in the namespace are still terminating. */
 export const RECHECK_MS = 1000;
 

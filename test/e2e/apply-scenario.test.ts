@@ -23,6 +23,8 @@ interface Driver {
   /** kubectl 1.27 validates only through OpenAPI v2 (protobuf), so it runs with --validate=false. */
   checksUnknownFields: boolean;
   kubectl?: Kubectl;
+  /** Flags kubectl needs on writes that validate (apply, replace). */
+  validateFlags: string[];
 }
 
 function kubectlDriver(version: '1.27' | '1.32', kubeconfig: string): Driver {
@@ -32,6 +34,7 @@ function kubectlDriver(version: '1.27' | '1.32', kubeconfig: string): Driver {
     name: `kubectl ${version}`,
     kubectl: k,
     checksUnknownFields: version !== '1.27',
+    validateFlags: validate,
     apply: (file) => k.run(['apply', ...validate, '-f', file]),
     get: (args) => k.run(['get', ...args]),
     delete: (file) => k.run(['delete', '-f', file, '--wait=true']),
@@ -51,6 +54,7 @@ function skiffDriver(kubeconfig: string): Driver {
   return {
     name: 'skiff',
     checksUnknownFields: true,
+    validateFlags: [],
     apply: (file) => skiff(['apply', '-f', file]),
     get: (args) => skiff(['get', ...args]),
     delete: (file) => skiff(['delete', '-f', file]),
@@ -159,7 +163,7 @@ async function runScenario(driver: Driver, ns: string, dir: string): Promise<voi
   if (driver.kubectl) {
     // What get printed is accepted back as a full replacement.
     const roundTrip = file('roundtrip', r.stdout.replace('greeting: hello', 'greeting: bonjour'));
-    const rep = await driver.kubectl.run(['replace', '-f', roundTrip]);
+    const rep = await driver.kubectl.run(['replace', ...driver.validateFlags, '-f', roundTrip]);
     expect(rep.code, k8sOut(rep)).toBe(0);
     const back = await driver.get(['configmap', 'settings', '-n', ns, '-o', 'jsonpath={.data.greeting}']);
     expect(back.stdout).toBe('bonjour');
@@ -269,7 +273,7 @@ describe.each(backends)('apply scenario on %s', (backend) => {
     writeFileSync(p, cm({ a: '10' }));
     r = await k.run(['apply', '--server-side', '-f', p]);
     expect(r.code, r.stderr).toBe(0);
-    r = await k.run(['get', 'configmap', 'ssa', '-n', ns, '-o', 'json']);
+    r = await k.run(['get', 'configmap', 'ssa', '-n', ns, '-o', 'json', '--show-managed-fields']);
     const live = JSON.parse(r.stdout);
     expect(live.data).toEqual({ a: '10' });
     expect(live.metadata.managedFields.map((m: any) => [m.manager, m.operation])).toContainEqual(['kubectl', 'Apply']);

@@ -214,16 +214,18 @@ class LayerApplier {
       return this.applyWhiteout(h.name, parts);
     }
     const rel = parts.join('/');
+    // Replacing the root with a symlink would point every later entry outside it.
+    if (rel === '' && h.type !== 'directory') throw unsafe(h.name, 'only a directory can stand for the layer root');
     if (rel !== '') await this.ensureParents(h.name, parts);
     const xattrs = this.xattrsOf(h, rawPax);
     switch (h.type) {
       case 'directory':
-        await this.makeDir(h.name, rel, h);
+        await this.makeDir(rel, h);
         break;
       case 'file':
       case 'contiguous-file':
         await this.replace(rel);
-        await this.writeFile(rel, h, body);
+        await this.writeFile(rel, body);
         await this.setAttrs(rel, h);
         break;
       case 'symlink':
@@ -344,7 +346,7 @@ class LayerApplier {
     }
   }
 
-  private async makeDir(entry: string, rel: string, h: Header): Promise<void> {
+  private async makeDir(rel: string, h: Header): Promise<void> {
     const abs = this.abs(rel);
     const st = await lstatOrNull(abs);
     if (st && !st.isDirectory()) {
@@ -356,17 +358,15 @@ class LayerApplier {
     this.dirs.add(rel);
     await this.setOwnerMode(abs, h.uid, h.gid, h.mode & 0o7777);
     this.dirTimes.set(rel, { atime: h.mtime, mtime: h.mtime });
-    void entry;
   }
 
-  private async writeFile(rel: string, h: Header, body: AsyncIterable<Buffer>): Promise<void> {
+  private async writeFile(rel: string, body: AsyncIterable<Buffer>): Promise<void> {
     const fh = await open(this.abs(rel), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       for await (const chunk of body) await fh.write(chunk as Buffer);
     } finally {
       await fh.close();
     }
-    void h;
   }
 
   /** lchown before chmod: chown clears setuid/setgid. Symlinks get no chmod. Dir mtimes wait for finish(). */

@@ -612,6 +612,10 @@ export function maliciousLayers(sentinel: string): Record<string, { entries: Lay
       ],
       offending: 'chain/via-chain',
     },
+    'root-symlink': {
+      entries: [{ type: 'symlink', path: '.', target: sentinel }, { type: 'file', path: 'via-root', content: 'pwned' }],
+      offending: '.',
+    },
     'lower-layer-symlink': {
       lower: [{ type: 'symlink', path: 'evil', target: sentinel }],
       entries: [{ type: 'file', path: 'evil/from-upper-layer', content: 'pwned' }],

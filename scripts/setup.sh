@@ -10,8 +10,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 packages=(
-  # the cluster itself: networking and the runtime's build
-  iproute2 nftables g++ make python3 libseccomp-dev
+  # the cluster itself: networking and the runtime's build; attr: setfattr/getfattr for layer xattrs
+  iproute2 nftables g++ make python3 libseccomp-dev attr
   # what the tests start or compare against
   etcd-server etcd-client docker-registry skopeo umoci busybox-static zstd apache2-utils runc crun
 )

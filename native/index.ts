@@ -215,6 +215,8 @@ export interface ExecProcess {
   stdin: number | null;
   stdout: number | null;
   stderr: number | null;
+  /** With process.terminal: the pty master (stdin/stdout/stderr are then null); the caller closes it. */
+  terminalFd?: number;
   /** Resolves when the process exits (reported by its skiff-monitor exec helper). */
   exited: Promise<ExitStatus>;
 }
@@ -225,7 +227,8 @@ export interface ExecProcess {
  * Rejects with a NativeError naming the failed step (e.g. 'process.lookup').
  */
 export async function execInContainer(plan: ExecPlan): Promise<ExecProcess> {
-  const stdio = [0, 1, 2].map((i) => plan.stdio?.[i] ?? -1);
+  // With a terminal the pty is the process's stdio: no pipes (the helper gets /dev/null).
+  const stdio = [0, 1, 2].map((i) => plan.stdio?.[i] ?? (plan.process.terminal ? -2 : -1));
   let raw;
   try {
     raw = await loadAddon().execInContainer(encodeExecPlan(plan), monitorPath(), stdio);
@@ -246,5 +249,7 @@ export async function execInContainer(plan: ExecPlan): Promise<ExecProcess> {
   });
   // A caller that never awaits `exited` must not crash the agent with an unhandled rejection.
   exited.catch(() => undefined);
-  return { pid: raw.pid, stdin: raw.stdin, stdout: raw.stdout, stderr: raw.stderr, exited };
+  const proc: ExecProcess = { pid: raw.pid, stdin: raw.stdin, stdout: raw.stdout, stderr: raw.stderr, exited };
+  if (raw.terminalFd !== undefined) proc.terminalFd = raw.terminalFd;
+  return proc;
 }

@@ -23,6 +23,7 @@ export interface RawCreated {
   terminalFd?: number;
 }
 
+/** stdio entries: an fd to use, -1 for a new pipe, -2 for /dev/null. */
 export interface RawExec extends RawCreated {
   stdin: number | null;
   stdout: number | null;

@@ -160,7 +160,6 @@ export function encodeContainerPlan(plan: ContainerPlan): Buffer {
 
 /** The bytes skiff-monitor's exec mode reads. */
 export function encodeExecPlan(plan: ExecPlan): Buffer {
-  if (plan.process.terminal) throw new Error(`encode exec plan for pid ${plan.pid}: process.terminal is not supported yet`);
   const w = new Writer();
   w.num(T.execPid, plan.pid);
   if (plan.startTime !== undefined) w.num(T.execStartTime, plan.startTime);

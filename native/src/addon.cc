@@ -62,7 +62,8 @@ class MonitorWorker : public Napi::AsyncWorker {
     Fd pipe_child[3];
     if (make_pipes_) {
       for (int i = 0; i < 3; i++) {
-        if (stdio_[i] >= 0) continue;
+        if (stdio_[i] == -2) child_ends[i] = -1;  // -2: /dev/null (a terminal exec)
+        if (stdio_[i] >= 0 || stdio_[i] == -2) continue;
         int p[2];
         if (pipe2(p, O_CLOEXEC) != 0) {
           ok_ = fail(&failure_, Step::monitor_prepare, "pipe2");
@@ -121,7 +122,7 @@ Napi::Value CreateContainer(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
-// execInContainer(plan: Buffer, monitorPath: string, stdio: number[] (-1 = make a pipe))
+// execInContainer(plan: Buffer, monitorPath: string, stdio: number[] (-1 = make a pipe, -2 = /dev/null))
 Napi::Value ExecInContainer(const Napi::CallbackInfo& info) {
   int stdio[3];
   read_stdio(info[2], stdio);

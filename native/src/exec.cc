@@ -4,7 +4,7 @@
 // find the host's node (CVE-2019-5736 class). We are also non-dumpable until the target's
 // execve, which keeps /proc/<pid>/exe and /proc/<pid>/mem closed to the container.
 //
-// Phases on fd 3: plan in; STARTED{pid} or ERROR out; then one JSON line with the exit
+// Phases on fd 3: plan in; STARTED{pid} (+ the pty master with process.terminal) or ERROR out; then one JSON line with the exit
 // status ({"exitCode":N,"signal":S|null}) when the process ends.
 #include <fcntl.h>
 #include <sched.h>
@@ -40,6 +40,8 @@ namespace {
     fail(&f, Step::init_setsid, "setsid");
     child_fail(sync_fd, f, 1);
   }
+  // kubectl exec -t: a pty of the container's devpts (we are in its mount ns already).
+  if (proc.terminal && !setup_terminal(sync_fd, false, &f)) child_fail(sync_fd, f, 1);
   if (!set_rlimits(proc, &f)) child_fail(sync_fd, f, 1);
   if (!set_oom_score_adj(proc, &f)) child_fail(sync_fd, f, 1);
   if (!proc.no_new_privs && !load_seccomp(proc, &f)) child_fail(sync_fd, f, 1);
@@ -132,9 +134,15 @@ int run_exec(ContainerPlan& plan) {
   }
   // EOF on the sync socket = execve succeeded (CLOEXEC); a message = a step failed.
   SyncMsg m;
-  ssize_t got = recv(sync.get(), &m, sizeof m, 0);
+  int passed_fd = -1;
+  bool got = recv_with_fd(sync.get(), &m, sizeof m, &passed_fd);
+  Fd terminal;
+  if (got && m.kind == MSG_TERMINAL) {
+    terminal.reset(passed_fd);
+    got = recv_with_fd(sync.get(), &m, sizeof m, &passed_fd);
+  }
   int status = 0;
-  if (got == static_cast<ssize_t>(sizeof m) && m.kind == MSG_ERROR) {
+  if (got && m.kind == MSG_ERROR) {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     (void)send(kAddonFd, &m, sizeof m, MSG_NOSIGNAL);
@@ -144,7 +152,8 @@ int run_exec(ContainerPlan& plan) {
   started.kind = MSG_STARTED;
   started.pid = pid;
   started.monitor_pid = getpid();
-  (void)send(kAddonFd, &started, sizeof started, MSG_NOSIGNAL);
+  (void)send_with_fd(kAddonFd, &started, sizeof started, terminal.get());
+  terminal.reset();
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

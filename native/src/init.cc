@@ -49,7 +49,7 @@ bool redirect_output(const InitContext& c, Failure* f) {
 // With a terminal, 0-2 become the pty slave instead. stdin of a logged container is the container's own /dev/null (not an fd of the host's),
 // opened after pivot_root and checked to be the real device.
 bool redirect_stdin(const InitContext& c, Failure* f) {
-  if (c.terminal) return setup_terminal(c.sync_fd, f);
+  if (c.terminal) return setup_terminal(c.sync_fd, true, f);
   if (c.stdout_fd < 0) return true;
   Fd null(open_verified_dev_null(Step::init_stdio, f));
   if (!null.ok()) return false;

@@ -40,7 +40,7 @@ int open_verified_dev_null(Step step, Failure* f);
 
 // terminal.cc
 /** Allocates the pty, makes its slave fds 0-2 and the controlling tty, sends the master on sync_fd. */
-bool setup_terminal(int sync_fd, Failure* f);
+bool setup_terminal(int sync_fd, bool bind_console, Failure* f);
 
 // process.cc
 bool set_hostname(const ContainerPlan& plan, Failure* f);

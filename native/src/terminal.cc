@@ -1,6 +1,7 @@
 // process.terminal: a pty allocated inside the container's own devpts instance (after
-// pivot_root, so /dev/ptmx is the container's pts/ptmx), its slave made the controlling
-// terminal on 0-2 and bound over /dev/console, its master sent to the monitor.
+// pivot_root or setns(mnt), so /dev/ptmx is the container's pts/ptmx), its slave made the
+// controlling terminal on 0-2 (and, for the init, bound over /dev/console), its master
+// sent to the parent over the sync socket.
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -15,7 +16,7 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-bool setup_terminal(int sync_fd, Failure* f) {
+bool setup_terminal(int sync_fd, bool bind_console, Failure* f) {
   Fd master(open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!master.ok()) return fail(f, Step::terminal_open, "open", "/dev/ptmx");
   int unlock = 0;
@@ -24,11 +25,13 @@ bool setup_terminal(int sync_fd, Failure* f) {
   // process could have swapped for a symlink (CVE-2025-52565 class).
   Fd slave(ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!slave.ok()) return fail(f, Step::terminal_open, "ioctl(TIOCGPTPEER)", "/dev/ptmx");
-  Fd console(open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!console.ok()) return fail(f, Step::terminal_open, "open", "/dev/console");
-  char source[32], target[32];
-  if (mount(proc_fd_path(source, slave.get()), proc_fd_path(target, console.get()), nullptr, MS_BIND, nullptr) != 0)
-    return fail(f, Step::terminal_open, "mount", "/dev/console");
+  if (bind_console) {
+    Fd console(open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!console.ok()) return fail(f, Step::terminal_open, "open", "/dev/console");
+    char source[32], target[32];
+    if (mount(proc_fd_path(source, slave.get()), proc_fd_path(target, console.get()), nullptr, MS_BIND, nullptr) != 0)
+      return fail(f, Step::terminal_open, "mount", "/dev/console");
+  }
   for (int i = 0; i < 3; i++)
     if (dup2(slave.get(), i) < 0) return fail(f, Step::terminal_open, "dup2", nullptr);
   if (ioctl(0, TIOCSCTTY, 0) != 0) return fail(f, Step::terminal_open, "ioctl(TIOCSCTTY)", nullptr);

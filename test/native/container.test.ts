@@ -422,6 +422,37 @@ describe('execInContainer', () => {
     await waitForExit(sb.stateDir);
   });
 
+  test('gives an exec with process.terminal a pty of the container', async () => {
+    const sb = sandbox('exec-tty');
+    const c = await createContainer(sb.plan(['sleep', '100']));
+    await startContainer(sb.stateDir);
+    const plan = sb.execPlan(c.pid, ['sh', '-c', 'tty; test -t 0 && echo is-a-tty']);
+    plan.process.terminal = true;
+    const proc = await execInContainer(plan);
+    expect({ stdin: proc.stdin, stdout: proc.stdout }).toEqual({ stdin: null, stdout: null });
+    const fd = proc.terminalFd as number;
+    try {
+      let text = '';
+      const buf = Buffer.alloc(4096);
+      for (;;) {
+        let n = 0;
+        try {
+          n = readSync(fd, buf);
+        } catch {
+          break; // EIO once the process closed the slave
+        }
+        if (n === 0) break;
+        text += buf.subarray(0, n).toString();
+      }
+      expect(text.replace(/\r/g, '')).toMatch(/^\/dev\/pts\/\d+\nis-a-tty\n$/);
+      expect(await proc.exited).toEqual({ exitCode: 0, signal: null });
+    } finally {
+      closeSync(fd);
+    }
+    signalProcess(c.pid, c.startTime, 'SIGKILL');
+    await waitForExit(sb.stateDir);
+  });
+
   test('a missing binary fails with process.lookup and reports no process', async () => {
     const sb = sandbox('execfail');
     const c = await createContainer(sb.plan(['sleep', '100']));

@@ -5,7 +5,7 @@
 // same from the host with /bin/mount, for tests and `skiff image` tooling.
 import { execFile } from 'node:child_process';
 import { chmod, lchown, lstat, mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { Snapshotter } from './snapshots.js';
 
@@ -81,21 +81,42 @@ export function overlayOptions(o: { lower: readonly string[]; upper?: string; wo
   return parts.join(',');
 }
 
+/** mount(2) takes at most one page of option data. */
+const MOUNT_DATA_MAX = 4095;
+
 /**
  * Mounts overlayfs at `target` from the host with /bin/mount (Node has no mount(2)). Without
  * upper/work it is a read-only view of the snapshot stack. For tests and image tooling;
  * containers get theirs from the runtime addon.
  */
 export async function mountOverlay(target: string, o: { lower: readonly string[]; upper?: string; work?: string }): Promise<void> {
-  const data = overlayOptions(o);
-  // mount(2) data is limited to one page; deep images need the addon's shorter relative paths.
-  if (data.length > 4000) throw new Error(`mount overlay at \`${target}\`: options are ${data.length} bytes, over the kernel's page limit`);
   // overlayfs without an upperdir needs two lowerdirs; a one-layer stack is a read-only
   // bind instead, as containerd's snapshotter returns for a single committed layer.
-  const args =
-    !o.upper && o.lower.length === 1 ? ['-o', 'bind,ro', o.lower[0]!, target] : ['-t', 'overlay', 'overlay', '-o', o.upper ? data : `ro,${data}`, target];
+  if (!o.upper && o.lower.length === 1) return mountWith(target, ['-o', 'bind,ro', o.lower[0]!, target]);
+  let data = overlayOptions(o);
+  let cwd: string | undefined;
+  if (data.length > MOUNT_DATA_MAX - 3) {
+    // Deep images overflow the page with absolute paths. The kernel resolves relative
+    // lowerdirs against the mounting process's cwd, so mount from the snapshots' common
+    // parent and name each layer by `<chainID hex>/fs` (containerd does the same).
+    cwd = commonParent(o.lower);
+    data = overlayOptions({ ...o, lower: o.lower.map((l) => relative(cwd!, l)) });
+    if (data.length > MOUNT_DATA_MAX - 3) {
+      throw new Error(`mount overlay at \`${target}\`: ${o.lower.length} layers need ${data.length} bytes of mount options, over the kernel's one-page limit`);
+    }
+  }
+  await mountWith(target, ['-t', 'overlay', 'overlay', '-o', o.upper ? data : `ro,${data}`, target], cwd);
+}
+
+function commonParent(paths: readonly string[]): string {
+  let prefix = dirname(paths[0]!);
+  while (!paths.every((p) => p.startsWith(`${prefix}/`)) && prefix !== '/') prefix = dirname(prefix);
+  return prefix;
+}
+
+async function mountWith(target: string, args: string[], cwd?: string): Promise<void> {
   try {
-    await run('mount', args);
+    await run('mount', args, { cwd });
   } catch (err) {
     throw new Error(`mount overlay at \`${target}\`: ${((err as { stderr?: string }).stderr ?? String(err)).trim()}`, { cause: err });
   }

@@ -141,6 +141,23 @@ describe('container rootfs', () => {
     await removeRootfs(store, 'ctr-b');
   });
 
+  it('mounts a 50-layer image whose absolute lowerdir list would overflow the mount options page', async () => {
+    const layers = Array.from({ length: 50 }, (_, i) => ({ entries: [{ type: 'file' as const, path: `layer-${i}`, content: `${i}\n` }], compression: 'none' as const }));
+    await buildImage(join(work, 'layout'), 'deep', { layers });
+    const deep = readLayoutImage(join(work, 'layout'), 'deep');
+    const s = new Snapshotter(join(work, 'deep-snapshots'));
+    const ids = await applyAll(s, deep);
+    const store = { dir: join(work, 'deep-rootfs'), snapshots: s };
+    const r = await prepareRootfs(store, 'deep', ids.at(-1));
+    expect(r.lower.join(':').length).toBeGreaterThan(4096);
+    await mountOverlay(r.target, r);
+    mounted.add(r.target);
+    expect(readdirSync(r.target).sort()).toEqual(layers.map((_, i) => `layer-${i}`).sort());
+    expect(readFileSync(join(r.target, 'layer-0'), 'utf8')).toBe('0\n');
+    await unmountAll();
+    await removeRootfs(store, 'deep');
+  });
+
   it('mounts a runnable busybox root from a one-layer zstd image', async () => {
     const s = new Snapshotter(join(work, 'busybox-snapshots'));
     const ids = await applyAll(s, busybox);

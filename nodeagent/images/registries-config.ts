@@ -173,7 +173,8 @@ function parseEndpointUrl(raw: string): { protocol: 'http:' | 'https:'; host: st
 
 /**
  * The endpoints to try for registry `domain`, in order: its mirrors (or the `"*"` mirrors), then
- * the registry's own API host (HTTPS, or plain HTTP on loopback).
+ * the registry's own API host: HTTPS, or plain HTTP on loopback unless `configs` gives it TLS
+ * settings.
  */
 export function endpointsFor(config: RegistriesConfig, domain: string): RegistryEndpoint[] {
   const mirror = config.mirrors[domain] ?? config.mirrors['*'];
@@ -191,7 +192,8 @@ export function endpointsFor(config: RegistriesConfig, domain: string): Registry
     endpoints.push({ ...e, rewrite: isDefault ? (p) => p : rewrite, isDefault });
   }
   if (!endpoints.some((e) => e.isDefault)) {
-    const e = parseEndpointUrl(host);
+    // A loopback registry with TLS settings under `configs` is meant to be reached over HTTPS.
+    const e = parseEndpointUrl(isLoopbackHost(host) && config.configs[host]?.tls ? `https://${host}` : host);
     endpoints.push({ ...e, rewrite: (p) => p, isDefault: true });
   }
   return endpoints;

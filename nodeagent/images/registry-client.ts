@@ -10,13 +10,15 @@ import {
   type Descriptor, type Platform,
 } from './media-types.js';
 import { manifestReference, type ImageReference } from './reference.js';
-import { configKey, endpointsFor, type RegistriesConfig, type RegistryEndpoint } from './registries-config.js';
+import { configKey as configKeyFor, endpointsFor, type RegistriesConfig, type RegistryEndpoint } from './registries-config.js';
 import { readBody, Transport, type HttpResponse } from './transport.js';
 
 /** containerd's cap, also containers/image's: a manifest larger than this is refused. */
 export const MAX_MANIFEST_BYTES = 4 << 20;
 const ERROR_BODY_LIMIT = 64 << 10;
 const MAX_ATTEMPTS = 5;
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 
 /** Failure talking to a registry; `code` is stable for callers (ErrImagePull reasons, exit codes). */
 export class RegistryError extends Error {
@@ -62,8 +64,8 @@ export class RegistryClient {
     this.platform = options.platform ?? hostPlatform();
     this.retryDelayMs = options.retryDelayMs ?? 200;
     const { config } = options;
-    this.transport = new Transport((host) => config.configs[configKey(config, host)]?.tls);
-    this.authorizer = new Authorizer(this.transport, (host) => config.configs[configKey(config, host)]?.auth, (host) => configKey(config, host));
+    this.transport = new Transport((host) => config.configs[configKeyFor(config, host)]?.tls);
+    this.authorizer = new Authorizer(this.transport, (host) => config.configs[configKeyFor(config, host)]?.auth, (host) => configKeyFor(config, host));
   }
 
   /** Releases pooled connections. */
@@ -212,7 +214,12 @@ export class RegistryClient {
       try {
         res = await this.transport.send({ method, url, headers: auth ? { ...headers, authorization: auth } : headers });
       } catch (err) {
-        if (attempt >= MAX_ATTEMPTS) {
+        const code = String((err as NodeJS.ErrnoException).code ?? '');
+        if (TLS_ERROR.test(code)) {
+          throw new RegistryError(`${method} ${url}: TLS: ${(err as Error).message}; add the registry's CA under configs."${configKeyFor(this.options.config, host)}".tls.ca_file`, 'unavailable', undefined, { cause: err });
+        }
+        // No one listening or no such host: retrying will not help; the next endpoint might.
+        if (attempt >= MAX_ATTEMPTS || UNREACHABLE.has(code)) {
           throw new RegistryError(`${method} ${url}: ${(err as Error).message}; is the registry reachable?`, 'unavailable', undefined, { cause: err });
         }
         await delay(this.backoff(attempt));

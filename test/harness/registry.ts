@@ -6,6 +6,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { createSign, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,9 +38,16 @@ export interface TokenServer {
   requests: Array<{ scope: string[]; service: string | null; user: string | null }>;
 }
 
+export interface RegistryOptions {
+  /** Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 (see `caFile`). */
+  tls?: boolean;
+}
+
 export interface TestRegistry {
   /** host:port, e.g. 127.0.0.1:38211 */
   host: string;
+  /** With `tls`: the certificate clients must trust (it is its own CA). */
+  caFile?: string;
   /** Where the registry keeps its data (docker/registry/v2/...); tests tamper with blobs here. */
   storageDir: string;
   tokenServer?: TokenServer;
@@ -76,7 +84,7 @@ export async function freePort(): Promise<number> {
  * Starts docker-registry in a temp dir on a free loopback port and waits until /v2/ answers.
  * Everything (process, token server, temp dir) is removed by stop().
  */
-export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Promise<TestRegistry> {
+export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, options: RegistryOptions = {}): Promise<TestRegistry> {
   requireRegistryTools();
   const dir = mkdtempSync(join(tmpdir(), 'skiff-images-registry-'));
   const storageDir = join(dir, 'storage');
@@ -112,6 +120,15 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
         `    issuer: ${TOKEN_ISSUER}\n    rootcertbundle: ${certPath}\n`;
     }
 
+    let tlsYaml = '';
+    let caFile: string | undefined;
+    if (options.tls) {
+      caFile = join(dir, 'tls.crt');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'tls.key'), '-out', caFile,
+        '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      tlsYaml = `\n  tls:\n    certificate: ${caFile}\n    key: ${join(dir, 'tls.key')}`;
+    }
+
     // The port is chosen before the registry binds it; retry when another process wins the race.
     for (let attempt = 0; ; attempt++) {
       const port = await freePort();
@@ -120,27 +137,28 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
         'version: 0.1',
         'log:\n  level: error\n  accesslog:\n    disabled: true',
         `storage:\n  filesystem:\n    rootdirectory: ${storageDir}\n  delete:\n    enabled: true`,
-        `http:\n  addr: 127.0.0.1:${port}\n  secret: ${randomBytes(16).toString('hex')}`,
+        `http:\n  addr: 127.0.0.1:${port}\n  secret: ${randomBytes(16).toString('hex')}${tlsYaml}`,
         authYaml,
       ].join('\n'));
       const proc = spawn(REGISTRY_BINARY, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
       child = proc;
       let stderr = '';
       proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-      const ready = await waitForRegistry(port, proc);
+      const ready = await waitForRegistry(port, proc, options.tls ?? false);
       if (ready) {
         const host = `127.0.0.1:${port}`;
         const pushCreds = auth.kind === 'basic' ? `${auth.username}:${auth.password}`
           : auth.kind === 'token' ? firstUser(auth.users) : undefined;
         return {
           host,
+          caFile,
           storageDir,
           tokenServer: tokenServer ? { url: tokenServer.url, requests: tokenServer.requests } : undefined,
           blobPath: (digest) => {
             const hex = digest.replace(/^sha256:/, '');
             return join(storageDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
           },
-          push: (layout, repoTag, options) => pushOciLayout(layout, `${host}/${repoTag}`, { ...options, creds: pushCreds }),
+          push: (layout, repoTag, pushOptions) => pushOciLayout(layout, `${host}/${repoTag}`, { ...pushOptions, creds: pushCreds }),
           stop: cleanup,
         };
       }
@@ -157,12 +175,13 @@ function firstUser(users?: Record<string, string>): string | undefined {
   return entry ? `${entry[0]}:${entry[1]}` : undefined;
 }
 
-async function waitForRegistry(port: number, proc: ChildProcess): Promise<boolean> {
+async function waitForRegistry(port: number, proc: ChildProcess, tls: boolean): Promise<boolean> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) return false;
     const status = await new Promise<number>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, path: '/v2/', method: 'GET', timeout: 1000 }, (res) => {
+      const send = tls ? httpsRequest : request;
+      const req = send({ host: '127.0.0.1', port, path: '/v2/', method: 'GET', timeout: 1000, rejectUnauthorized: false }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });

@@ -280,6 +280,33 @@ describe('pull from a misbehaving server', () => {
   });
 });
 
+describe('pull over TLS', () => {
+  it('trusts a registry through configs.<host>.tls.ca_file or insecure_skip_verify, and refuses it otherwise', async () => {
+    const reg = await startRegistry({ kind: 'none' }, { tls: true });
+    cleanups.push(() => reg.stop());
+    await reg.push(layout, 'secure/app:v1');
+    const ref = `${reg.host}/secure/app:v1`;
+
+    const trusted = await newService({ mirrors: {}, configs: { [reg.host]: { tls: { ca_file: reg.caFile } } } });
+    expect((await trusted.pull(ref)).image.digest).toBe(image.manifestDigest);
+
+    const untrusted = await newService({ mirrors: {}, configs: { [reg.host]: { tls: {} } } });
+    const err = await untrusted.pull(ref).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/self[- ]signed certificate.*configs."127.0.0.1:\d+".tls.ca_file/);
+    await expectEmptyStore(untrusted);
+
+    const insecure = await newService({ mirrors: {}, configs: { [reg.host]: { tls: { insecure_skip_verify: true } } } });
+    expect((await insecure.pull(ref)).image.digest).toBe(image.manifestDigest);
+
+    // Through a mirror: the TLS settings belong to the mirror's host.
+    const mirrored = await newService({
+      mirrors: { 'registry.skiff.invalid': { endpoint: [`https://${reg.host}`] } },
+      configs: { [reg.host]: { tls: { ca_file: reg.caFile } } },
+    });
+    expect((await mirrored.pull('registry.skiff.invalid/secure/app:v1')).image.digest).toBe(image.manifestDigest);
+  });
+});
+
 describe('registries config mirrors', () => {
   it('tries mirrors in order (a dead one, then one with a rewrite) before the registry', async () => {
     const mirror = await registry({ kind: 'none' });

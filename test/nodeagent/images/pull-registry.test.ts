@@ -234,6 +234,13 @@ describe('pull from a misbehaving server', () => {
     await expectEmptyStore(svc);
   });
 
+  it.each(['method-not-allowed', 'no-digest'] as const)('resolves by GET and hashing when manifest HEAD gives %s', async (manifestHead) => {
+    const srv = await startStaticRegistry({ layout, manifestHead });
+    cleanups.push(() => srv.stop());
+    const svc = await newService();
+    expect((await svc.pull(`${srv.host}/skiff/app:v1`)).image.digest).toBe(image.manifestDigest);
+  });
+
   it('downloads each blob once when two pulls of the same image race', async () => {
     const srv = await startStaticRegistry({ layout });
     cleanups.push(() => srv.stop());

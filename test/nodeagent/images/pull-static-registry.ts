@@ -19,6 +19,8 @@ export interface StaticRegistryOptions {
   overrideManifest?: { body: Buffer; contentType: string };
   /** Answer the first `times` blob GETs with `status` (429 / 503), Retry-After 0. */
   failBlobs?: { status: number; times: number };
+  /** Manifest HEADs answer 405 (some proxies), or 200 without Docker-Content-Digest. */
+  manifestHead?: 'method-not-allowed' | 'no-digest';
   /** Require this Authorization header value (Basic) on every /v2 request. */
   requireAuth?: string;
 }
@@ -70,7 +72,10 @@ export async function startStaticRegistry(opts: StaticRegistryOptions): Promise<
         type = entry?.mediaType ?? parsed.mediaType ?? 'application/vnd.oci.image.manifest.v1+json';
       }
       const digest = 'sha256:' + createHash('sha256').update(body).digest('hex');
-      res.writeHead(200, { 'content-type': type, 'docker-content-digest': digest, 'content-length': body.length });
+      if (req.method === 'HEAD' && opts.manifestHead === 'method-not-allowed') { res.writeHead(405).end(); return; }
+      const headers: Record<string, string | number> = { 'content-type': type, 'docker-content-digest': digest, 'content-length': body.length };
+      if (req.method === 'HEAD' && opts.manifestHead === 'no-digest') delete headers['docker-content-digest'];
+      res.writeHead(200, headers);
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }

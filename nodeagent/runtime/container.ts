@@ -60,8 +60,8 @@ export interface OciState {
 
 export interface CreateOptions {
   id: string;
-  /** Bundle directory: relative root and bind sources in the spec resolve against it. */
-  bundle: string;
+  /** Bundle directory: relative root and bind sources in the spec resolve against it (default: the state directory). */
+  bundle?: string;
   spec: OciSpec;
   /** Default: CRI log at <state dir>/container.log. */
   io?: PlanIo;
@@ -107,7 +107,8 @@ export class Runtime {
       const io: PlanIo = opts.io ?? { mode: 'log', logPath: join(dir, 'container.log') };
       const stateDir = monitorDir(dir);
       mkdirSync(stateDir, { mode: 0o700 });
-      const plan: ContainerPlan = planFromSpec(opts.spec, { id: opts.id, bundle: opts.bundle, stateDir, io, cgroupProcs: cgroupProcsFiles(cgroup), cgroup });
+      const bundle = opts.bundle ?? dir;
+      const plan: ContainerPlan = planFromSpec(opts.spec, { id: opts.id, bundle, stateDir, io, cgroupProcs: cgroupProcsFiles(cgroup), cgroup });
       // exec needs the container's security settings later, possibly in another process.
       writeFileSync(join(dir, 'config.json'), JSON.stringify(opts.spec));
       await createCgroup(cgroup, opts.spec.linux?.resources, opts.spec.linux?.resources?.devices ? defaultDeviceRules(plan.devices) : []);
@@ -115,7 +116,7 @@ export class Runtime {
       const state: ContainerState = {
         ociVersion: opts.spec.ociVersion,
         id: opts.id,
-        bundle: opts.bundle,
+        bundle,
         pid: 0,
         pidStartTime: 0,
         monitorPid: 0,

@@ -10,6 +10,8 @@ export interface OciSpec {
   domainname?: string;
   mounts?: OciMount[];
   annotations?: Record<string, string>;
+  /** Refused when non-empty: Skiff runs no OCI hooks. */
+  hooks?: Record<string, unknown[]>;
   linux?: OciLinux;
 }
 
@@ -58,6 +60,10 @@ export interface OciLinux {
   sysctl?: Record<string, string>;
   maskedPaths?: string[];
   readonlyPaths?: string[];
+  /** Refused when set (not carried out by the plan). */
+  intelRdt?: unknown;
+  personality?: unknown;
+  timeOffsets?: unknown;
 }
 
 export interface OciDeviceRule {
@@ -73,6 +79,11 @@ export interface OciResources {
   memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
+  /** Refused when set: Skiff does not apply these (blkio, hugetlb, rdma, net_cls/net_prio). */
+  blockIO?: unknown;
+  hugepageLimits?: unknown[];
+  rdma?: unknown;
+  network?: unknown;
   /** cgroup v2 files written as-is (key = file name), as in the spec's `unified` map. */
   unified?: Record<string, string>;
 }

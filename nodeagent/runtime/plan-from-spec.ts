@@ -157,6 +157,23 @@ function planRlimits(spec: OciSpec): PlanRlimit[] {
   });
 }
 
+/** Fields Skiff cannot carry out: refused by name rather than silently ignored. */
+function refuseUnsupported(spec: OciSpec): void {
+  const hooks = Object.entries(spec.hooks ?? {}).filter(([, list]) => Array.isArray(list) && list.length > 0);
+  if (hooks.length > 0) throw new SpecError(`hooks.${hooks[0]![0]}`, 'OCI hooks are not supported by Skiff');
+  const res = spec.linux?.resources ?? {};
+  for (const key of ['blockIO', 'hugepageLimits', 'rdma', 'network'] as const) {
+    const v = res[key];
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new SpecError(`linux.resources.${key}`, 'is not supported by Skiff; remove it');
+  }
+  for (const key of ['intelRdt', 'personality', 'timeOffsets'] as const) {
+    if (spec.linux?.[key] !== undefined) throw new SpecError(`linux.${key}`, 'is not supported by Skiff; remove it');
+  }
+  if ((spec.linux?.uidMappings?.length ?? 0) > 0 || (spec.linux?.gidMappings?.length ?? 0) > 0) {
+    throw new SpecError('linux.uidMappings', 'user namespace id mappings are not supported yet');
+  }
+}
+
 /** Turns a config.json into the plan the addon carries out. Pure: reads no files. */
 export function planFromSpec(spec: OciSpec, opts: PlanOptions): ContainerPlan {
   const proc = spec.process;
@@ -164,6 +181,7 @@ export function planFromSpec(spec: OciSpec, opts: PlanOptions): ContainerPlan {
   if (!proc.args || proc.args.length === 0) throw new SpecError('process.args', 'must name the program to run');
   if (!proc.cwd || !isAbsolute(proc.cwd)) throw new SpecError('process.cwd', `must be an absolute path, got ${JSON.stringify(proc.cwd)}`);
   if (!spec.root?.path) throw new SpecError('root.path', 'is required');
+  refuseUnsupported(spec);
   const namespaces = planNamespaces(spec);
   if (!namespaces.some((n) => n.type === 'mount' && !n.path)) {
     // Without a private mount namespace every container mount lands on the host (runc and

@@ -78,6 +78,9 @@ describe('planFromSpec refusals', () => {
     ['process.capabilities.bounding[0]', (s: OciSpec) => { s.process!.capabilities!.bounding = ['CAP_NOPE']; }],
     ['process.rlimits[0].type', (s: OciSpec) => { s.process!.rlimits = [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }]; }],
     ['mounts[0].destination', (s: OciSpec) => { s.mounts![0]!.destination = 'proc'; }],
+    ['hooks.prestart', (s: OciSpec) => { s.hooks = { prestart: [{ path: '/bin/true' }] }; }],
+    ['linux.resources.blockIO', (s: OciSpec) => { s.linux!.resources!.blockIO = { weight: 10 }; }],
+    ['linux.uidMappings', (s: OciSpec) => { s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]; }],
   ])('names %s', (field, mutate) => {
     const s = base();
     mutate(s);

@@ -67,7 +67,12 @@ export interface ImageSpec {
   layers: LayerSpec[];
   config?: RunConfig;
   compression?: Compression;
-  /** 'docker' writes Docker schema2 manifest/config/layer media types (gzip or none only). */
+  /**
+   * 'docker' writes Docker schema2 manifest/config/layer media types (gzip or none only), for
+   * tests that read the layout directly. skopeo's `oci:` transport only finds OCI manifests
+   * in index.json, so to put a Docker image in a registry build 'oci' and push with the
+   * registry harness's `{ format: 'v2s2' }`.
+   */
   mediaTypes?: MediaTypeSet;
   architecture?: string;
   os?: string;

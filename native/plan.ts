@@ -130,6 +130,12 @@ export interface ContainerPlan {
   cgroupProcs: string[];
   /** Directory for this container's runtime files (pid, exit status, sockets). */
   stateDir: string;
+  /**
+   * Give up when setup has not finished after this many ms (a hung mount source, a frozen
+   * cgroup): create fails with ETIMEDOUT at step 'init.sync' and the init is killed.
+   * Undefined or 0: wait forever.
+   */
+  setupTimeoutMs?: number;
   io: PlanIo;
 }
 

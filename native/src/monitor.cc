@@ -284,6 +284,15 @@ int run_create(ContainerPlan& plan) {
     report_failure(failure);
     return 1;
   };
+  // A timed-out init may be stuck where SIGKILL waits (a frozen cgroup, an uninterruptible
+  // mount): answer the addon first so no pool thread of the agent waits with it.
+  auto abort_timed_out = [&](const Failure& failure) {
+    unlink(p.fifo_path.c_str());
+    report_failure(failure);
+    close(kAddonFd);
+    kill_and_reap(static_cast<pid_t>(pid), &status);
+    return 1;
+  };
   // Phase 1: the cgroups hold the init before it runs a single container step.
   if (!join_cgroups(static_cast<pid_t>(pid), plan.cgroup_procs, &f)) return abort_create(f);
   SyncMsg go = {};
@@ -293,6 +302,16 @@ int run_create(ContainerPlan& plan) {
     return abort_create(f);
   }
   // Phase 2: the init runs every step and answers READY (blocked on the fifo next) or ERROR.
+  if (plan.setup_timeout_ms > 0) {
+    struct pollfd pfd = {sync.get(), POLLIN, 0};
+    int rc;
+    do rc = poll(&pfd, 1, static_cast<int>(plan.setup_timeout_ms));
+    while (rc < 0 && errno == EINTR);
+    if (rc == 0) {
+      fail_with(&f, Step::init_sync, ETIMEDOUT, "poll");
+      return abort_timed_out(f);
+    }
+  }
   SyncMsg m;
   int passed_fd = -1;
   bool got = recv_with_fd(sync.get(), &m, sizeof m, &passed_fd);

@@ -168,6 +168,7 @@ bool decode_plan(const uint8_t* data, size_t len, ContainerPlan* plan, const cha
       case T_LOG_PATH: plan->log_path = str(f); break;
       case T_EXEC_PID: plan->exec_pid = static_cast<int32_t>(u64(f)); break;
       case T_EXEC_START_TIME: plan->exec_start_time = u64(f); break;
+      case T_SETUP_TIMEOUT_MS: plan->setup_timeout_ms = u64(f); break;
       default: break;  // unknown tags are skipped: an older monitor ignores newer fields
     }
   }

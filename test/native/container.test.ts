@@ -323,6 +323,23 @@ describe('create failures', () => {
     expect(err.path).toBe('/data');
   });
 
+  test('setup that does not finish in setupTimeoutMs fails with init.sync / ETIMEDOUT', async () => {
+    const sb = sandbox('timeout');
+    // A frozen cgroup stops the init right after it is placed there.
+    const freezer = sb.cgroupDirs.find((d) => d.includes('/freezer/'));
+    const [file, frozen, thawed] = freezer ? [join(freezer, 'freezer.state'), 'FROZEN', 'THAWED'] : [join(sb.cgroupDirs[0] as string, 'cgroup.freeze'), '1', '0'];
+    writeFileSync(file, frozen);
+    const plan = sb.plan(['true']);
+    plan.setupTimeoutMs = 300;
+    const started = Date.now();
+    const err = await createContainer(plan).then(() => undefined, (e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5000);
+    writeFileSync(file, thawed);
+    expect(err).toMatchObject({ step: 'init.sync', code: 'ETIMEDOUT' });
+    await vi.waitFor(() => expect(sb.cgroupPids()).toEqual([]));
+    await vi.waitFor(() => expect(processesUsing(sb.dir)).toEqual([]));
+  });
+
   test('an unsupported namespace type is rejected by name at plan.decode', async () => {
     const sb = sandbox('userns');
     const plan = sb.plan(['true']);

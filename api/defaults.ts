@@ -20,6 +20,13 @@ import type {
   Volume,
 } from './types.js';
 import type { KubeObject } from './types.js';
+import { canonicalQuantity } from './quantity.js';
+
+// Quantities written as JSON numbers (cpu: 0.5) are stored as Kubernetes stores them ("500m").
+function canonicalizeList(list: Record<string, string | number> | undefined): void {
+  if (!list) return;
+  for (const [k, v] of Object.entries(list)) list[k] = canonicalQuantity(v);
+}
 
 /**
  * The pull policy Kubernetes picks when none is given: Always for `:latest` or an image
@@ -46,6 +53,8 @@ function defaultProbe(probe: Probe | undefined): void {
 }
 
 function defaultContainer(c: Container): void {
+  canonicalizeList(c.resources?.limits);
+  canonicalizeList(c.resources?.requests);
   // Kubernetes defaults even an empty image (to Always); validation then reports the image.
   c.imagePullPolicy ??= defaultPullPolicy(c.image ?? '');
   c.terminationMessagePath ??= '/dev/termination-log';
@@ -89,6 +98,7 @@ function defaultVolume(v: Volume): void {
   }
   if (v.projected) v.projected.defaultMode ??= 0o644;
   if (v.hostPath) v.hostPath.type ??= '';
+  if (v.emptyDir?.sizeLimit !== undefined) v.emptyDir.sizeLimit = canonicalQuantity(v.emptyDir.sizeLimit);
 }
 
 /** Fills the defaults of a pod spec, as for Deployment and ReplicaSet templates (Pods get a few more). */
@@ -99,6 +109,7 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
   spec.securityContext ??= {};
   spec.schedulerName ??= 'default-scheduler';
   spec.enableServiceLinks ??= true;
+  canonicalizeList(spec.overhead);
   for (const c of spec.initContainers ?? []) defaultContainer(c);
   for (const c of spec.containers ?? []) defaultContainer(c);
   for (const c of spec.ephemeralContainers ?? []) defaultContainer(c as Container);
@@ -178,6 +189,8 @@ function defaultNamespace(ns: Namespace): void {
 function defaultNode(node: Node): void {
   // A node that reports only capacity can allocate all of it.
   const status = node.status;
+  canonicalizeList(status?.capacity);
+  canonicalizeList(status?.allocatable);
   if (status?.capacity && !status.allocatable) status.allocatable = { ...status.capacity };
 }
 

@@ -38,3 +38,20 @@ export function toMilli(q: string | number): number | undefined {
   const v = parseQuantity(q);
   return v === undefined ? undefined : Math.ceil(Math.round(v * 1e9) / 1e6);
 }
+
+/**
+ * The string Kubernetes stores for a quantity written as a JSON number: `0.5` -> "500m",
+ * `2` -> "2", `0.0001` -> "100u". Strings are returned as written (Kubernetes also
+ * re-formats those; Skiff keeps the user's spelling).
+ */
+export function canonicalQuantity(q: string | number): string {
+  if (typeof q === 'string') return q;
+  if (Number.isInteger(q)) return String(q);
+  // Smallest unit that makes the value whole, as Kubernetes' DecimalSI form does.
+  for (const [suffix, scale] of [['m', 1e3], ['u', 1e6], ['n', 1e9]] as const) {
+    const scaled = Math.round(q * scale);
+    if (Math.abs(scaled - q * scale) < 1e-6) return `${scaled}${suffix}`;
+  }
+  // Below a nanounit Kubernetes rounds up.
+  return `${Math.ceil(q * 1e9)}n`;
+}

@@ -80,6 +80,13 @@ describe('pod defaults', () => {
     expect(pod.spec!.volumes![0]!.secret!.defaultMode).toBe(420);
     expect(pod.spec!.volumes![1]!.emptyDir).toEqual({});
   });
+
+  it('stores numeric quantities in Kubernetes notation', () => {
+    const pod = simplePod();
+    pod.spec!.containers[0]!.resources = { limits: { cpu: 0.5 as unknown as string, memory: 1048576 as unknown as string } };
+    applyDefaults(pod);
+    expect(pod.spec!.containers[0]!.resources).toEqual({ limits: { cpu: '500m', memory: '1048576' }, requests: { cpu: '500m', memory: '1048576' } });
+  });
 });
 
 describe('workload defaults', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLabelSelector, labelSelectorMatches, parseQuantity, parseSelector, selectorMatches, toMilli } from '../../api/index.js';
+import { canonicalQuantity, formatLabelSelector, labelSelectorMatches, parseQuantity, parseSelector, selectorMatches, toMilli } from '../../api/index.js';
 
 describe('label selectors', () => {
   const labels = { app: 'web', tier: 'front', env: 'prod' };
@@ -39,6 +39,13 @@ describe('quantities', () => {
   ])('%s -> %s', (q, v) => {
     expect(parseQuantity(q)).toBe(v);
   });
+
+  it.each<[string | number, string]>([[0.5, '500m'], [2, '2'], [1.5, '1500m'], [0.0001, '100u'], ['128Mi', '128Mi']])(
+    'stores %s as %s',
+    (q, s) => {
+      expect(canonicalQuantity(q)).toBe(s);
+    },
+  );
 
   it('converts CPU to millicores, rounding up', () => {
     expect(toMilli('250m')).toBe(250);

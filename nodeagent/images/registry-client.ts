@@ -80,8 +80,8 @@ export class RegistryClient {
 
   /**
    * Resolves `ref` to its manifest (or index) descriptor, trying mirrors then the registry.
-   * A mirror that is down or lacks the image is skipped; the last endpoint's error is the
-   * one reported, except an auth failure, which is reported wherever it happened.
+   * A mirror that is down or lacks the image is skipped. When every endpoint fails, an auth
+   * failure is reported as such, else each endpoint's answer is listed.
    */
   async resolve(ref: ImageReference): Promise<ResolvedManifest> {
     const errors: Error[] = [];
@@ -97,7 +97,12 @@ export class RegistryClient {
       }
     }
     const auth = errors.find((e) => e instanceof UnauthorizedError || (e instanceof RegistryError && e.code === 'unauthorized'));
-    throw auth ?? errors[errors.length - 1]!;
+    if (auth || errors.length === 1) throw auth ?? errors[0]!;
+    // Several endpoints: say what each one answered, so a mirror's failure is not hidden.
+    const last = errors[errors.length - 1] as RegistryError;
+    const sources = this.sources(ref);
+    const summary = errors.map((e, i) => `${sources[i]!.endpoint.isDefault ? 'registry' : 'mirror'} ${sources[i]!.endpoint.host}: ${e.message}`).join('; ');
+    throw new RegistryError(`no endpoint could resolve ${manifestReference(ref)}: ${summary}`, last.code ?? 'unavailable', last.status, { cause: last });
   }
 
   private async headManifest(source: RepositorySource, reference: string): Promise<Descriptor> {

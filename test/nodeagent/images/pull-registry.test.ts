@@ -327,5 +327,9 @@ describe('registries config mirrors', () => {
     const { image: rec } = await svc.pull('registry.skiff.invalid/skiff/app:v1');
     expect(rec.name).toBe('registry.skiff.invalid/skiff/app:v1');
     expect(rec.digest).toBe(image.manifestDigest);
+
+    // When nothing has it, the error says what each endpoint answered.
+    const err = await svc.pull('registry.skiff.invalid/skiff/app:missing').catch((e: Error) => e);
+    expect((err as Error).message).toMatch(new RegExp(`mirror ${dead.host}: .*ECONNREFUSED.*; mirror ${mirror.host}: .*not found.*; registry registry.skiff.invalid: `));
   });
 });

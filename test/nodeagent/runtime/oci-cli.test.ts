@@ -124,7 +124,9 @@ describe('skiff oci lifecycle', () => {
     expect(created).toMatchObject({ ociVersion: '1.0.2-dev', id, status: 'created', bundle, annotations: {} });
     expect(created.pid).toBeGreaterThan(0);
     expect(readFileSync(pidFile, 'utf8').trim()).toBe(String(created.pid));
-    expect(skiff('list', '--quiet').stdout.split('\n')).toContain(id);
+    const listed = skiff('list', '--quiet');
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout.split('\n')).toContain(id);
 
     expect(skiff('start', id).code).toBe(0);
     expect(JSON.parse(skiff('state', id).stdout)).toMatchObject({ status: 'running', pid: created.pid });
@@ -153,7 +155,7 @@ describe('skiff oci lifecycle', () => {
     const id = newId();
     expect(skiffDetached('run', '--detach', '--bundle', bundle, id).code).toBe(0);
     expect(JSON.parse(skiff('state', id).stdout).status).toBe('running');
-    expect(skiff('delete', '--force', id).code).toBe(0);
-    expect(skiff('list', '--format', 'json').stdout.trim()).toBe('[]');
+    expect(skiff('delete', '--force', id)).toMatchObject({ code: 0, stderr: '' });
+    expect(skiff('list', '--format', 'json')).toMatchObject({ stdout: '[]\n', stderr: '' });
   });
 });

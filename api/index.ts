@@ -16,3 +16,4 @@ export * from './informer.js';
 export * from './events.js';
 export * from './informer-factory.js';
 export * from './leader-election.js';
+export * from './pod-helpers.js';

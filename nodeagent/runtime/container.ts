@@ -14,7 +14,7 @@
 import { mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerPlan, PlanIo } from '../../native/plan.js';
-import { cgroupPids, cgroupProcsFiles, createCgroup, destroyCgroup, killCgroup, planCgroup, readOomKills } from './cgroups/cgroup.js';
+import { type CgroupHandle, cgroupPids, cgroupProcsFiles, createCgroup, destroyCgroup, killCgroup, planCgroup, readOomKills } from './cgroups/cgroup.js';
 import { readCgroupEnv, type CgroupEnv } from './cgroups/detect.js';
 import { createNative, execNative, monitorDir, readExitNative, resizeNativeTerminal, signalNative, startNative, type ExecOptions, type ExecResult, type ExitStatus } from './native-runtime.js';
 import type { OciSpec } from './oci-spec.js';
@@ -101,9 +101,9 @@ export class Runtime {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`create container ${opts.id}: a container with this id already exists in ${this.root}`);
       throw err;
     }
-    let cgroupCreated = false;
-    const cgroup = planCgroup(this.cgroupEnv, opts.spec.linux?.cgroupsPath, opts.id);
+    let cgroupMade: CgroupHandle | undefined;
     try {
+      const cgroup = planCgroup(this.cgroupEnv, opts.spec.linux?.cgroupsPath, opts.id);
       const io: PlanIo = opts.io ?? { mode: 'log', logPath: join(dir, 'container.log') };
       const stateDir = monitorDir(dir);
       mkdirSync(stateDir, { mode: 0o700 });
@@ -111,8 +111,9 @@ export class Runtime {
       const plan: ContainerPlan = planFromSpec(opts.spec, { id: opts.id, bundle, stateDir, io, cgroupProcs: cgroupProcsFiles(cgroup), cgroup });
       // exec needs the container's security settings later, possibly in another process.
       writeFileSync(join(dir, 'config.json'), JSON.stringify(opts.spec));
+      // createCgroup removes what it made if a limit is refused.
       await createCgroup(cgroup, opts.spec.linux?.resources, opts.spec.linux?.resources?.devices ? defaultDeviceRules(plan.devices) : []);
-      cgroupCreated = true;
+      cgroupMade = cgroup;
       const state: ContainerState = {
         ociVersion: opts.spec.ociVersion,
         id: opts.id,
@@ -128,11 +129,11 @@ export class Runtime {
         oomKillsAtCreate: readOomKills(cgroup),
       };
       writeState(dir, state);
-      const created = await createNative(plan);
-      writeState(dir, { ...state, pid: created.pid, pidStartTime: created.startTime, monitorPid: created.monitorPid, monitorStartTime: created.monitorStartTime });
-      return new Container(this.root, opts.id, created.terminalFd);
+      const init = await createNative(plan);
+      writeState(dir, { ...state, pid: init.pid, pidStartTime: init.startTime, monitorPid: init.monitorPid, monitorStartTime: init.monitorStartTime });
+      return new Container(this.root, opts.id, init.terminalFd);
     } catch (err) {
-      if (cgroupCreated) await destroyCgroup(cgroup, 5000).catch(() => undefined);
+      if (cgroupMade) await destroyCgroup(cgroupMade, 5000).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
       throw err instanceof Error && err.message.includes(opts.id) ? err : wrap(err, `create container ${opts.id}`);
     }

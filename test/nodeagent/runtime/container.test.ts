@@ -227,6 +227,17 @@ describe('exec', () => {
 });
 
 describe('lifecycle rules', () => {
+  it('a refused create leaves nothing behind: no state, no cgroup', async () => {
+    const spec = defaultContainerSpec({ id: 'bad', rootfs: f.rootfs, args: ['/probe'], cgroupParent: f.cgroupParent, memoryLimit: 1 });
+    spec.linux!.cgroupsPath = `${f.cgroupParent}/../escape`;
+    await expect(rt.create({ id: 'bad', spec })).rejects.toThrow(/cgroupsPath/);
+    const refused = defaultContainerSpec({ id: 'bad', rootfs: f.rootfs, args: ['/no/such/dir/probe'], cwd: '/no/such/cwd', cgroupParent: f.cgroupParent });
+    await expect(rt.create({ id: 'bad', spec: refused })).rejects.toMatchObject({ step: expect.any(String) });
+    expect(rt.load('bad')).toBeUndefined();
+    expect(leftoverState(f)).not.toContain('bad');
+    expect(leftoverCgroups(f).filter((d) => d.endsWith('/bad'))).toEqual([]);
+  });
+
   it('lists containers and refuses removing a running one without force', async () => {
     const c = await create(['/probe', 'sleep', '30']);
     expect(rt.list().map((x) => x.id)).toContain(c.id);

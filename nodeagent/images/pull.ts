@@ -59,6 +59,15 @@ export interface PullDeps {
 }
 
 const DOWNLOAD_ATTEMPTS = 5;
+
+/** The parts of an image config blob the pull reads. */
+interface ImageConfigJson {
+  rootfs?: { diff_ids?: string[] };
+  created?: string;
+  os?: string;
+  architecture?: string;
+  variant?: string;
+}
 /** containers/image's cap on config blobs; a config is read whole into memory. */
 const MAX_CONFIG_BYTES = 4 << 20;
 
@@ -141,19 +150,24 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     if (configDesc.size > MAX_CONFIG_BYTES) {
       throw new RegistryError(`manifest ${manifestDesc.digest}: config of ${configDesc.size} bytes is over the ${MAX_CONFIG_BYTES}-byte limit`, 'too-large');
     }
-    await track(configDesc.digest, configDesc.size, (w) => download(deps.client, source, configDesc, w));
-    let configJson: { rootfs?: { diff_ids?: string[] }; created?: string; os?: string; architecture?: string; variant?: string };
-    try {
-      configJson = JSON.parse((await deps.content.read(configDesc.digest)).toString());
-    } catch {
-      throw new RegistryError(`config ${configDesc.digest}: not valid JSON`, 'invalid-manifest');
-    }
-    const diffIds = configJson.rootfs?.diff_ids ?? [];
-    if (diffIds.length !== layers.length) {
-      throw new RegistryError(`config ${configDesc.digest}: ${diffIds.length} diff_ids for ${layers.length} layers`, 'invalid-manifest');
-    }
-    const chainIds = computeChainIds(diffIds);
-    for (const c of chainIds) lease.chainIds.add(c);
+    // The config downloads alongside the layers (it is needed only before the first unpack),
+    // which saves a round trip on every pull.
+    const configReady = (async () => {
+      await track(configDesc.digest, configDesc.size, (w) => download(deps.client, source, configDesc, w));
+      let json: ImageConfigJson;
+      try {
+        json = JSON.parse((await deps.content.read(configDesc.digest)).toString()) as ImageConfigJson;
+      } catch {
+        throw new RegistryError(`config ${configDesc.digest}: not valid JSON`, 'invalid-manifest');
+      }
+      const diffIds = json.rootfs?.diff_ids ?? [];
+      if (diffIds.length !== layers.length) {
+        throw new RegistryError(`config ${configDesc.digest}: ${diffIds.length} diff_ids for ${layers.length} layers`, 'invalid-manifest');
+      }
+      const chainIds = computeChainIds(diffIds);
+      for (const c of chainIds) lease.chainIds.add(c);
+      return { json, diffIds, chainIds };
+    })();
 
     const progress: LayerProgress[] = layers.map((l, index) => ({ index, digest: l.digest, size: l.size, downloaded: 0, state: 'waiting', cached: false }));
     const report = (): void => options.onProgress?.(progress);
@@ -179,10 +193,14 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
       report();
       return path;
     }));
-    // Unhandled-rejection guard: every blob promise is awaited below or after a failure.
+    // Unhandled-rejection guard: every one of these is awaited below or after a failure.
+    configReady.catch(() => {});
     blobs.forEach((b) => b.catch(() => {}));
 
+    let config: Awaited<typeof configReady>;
     try {
+      config = await configReady;
+      const { diffIds, chainIds } = config;
       for (const [i, layer] of layers.entries()) {
         const path = await blobs[i]!;
         const p = progress[i]!;
@@ -203,9 +221,10 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
       }
     } catch (err) {
       aborted.abort(err);
-      await Promise.allSettled(blobs);
+      await Promise.allSettled([configReady, ...blobs]);
       throw err;
     }
+    const { json: configJson, diffIds, chainIds } = config;
 
     // Manifests go in last: their presence is what marks the image complete.
     await track(manifestDesc.digest, manifestDesc.size, async (w) => { await w.write(bytes); });

@@ -10,7 +10,7 @@ import { encodeContainerPlan, encodeExecPlan } from './plan-wire.js';
 import type { ContainerPlan, ExecPlan } from './plan.js';
 
 export type * from './plan.js';
-export { STEPS } from './steps.js';
+export { steps } from './steps.js';
 export { monitorPath } from './load.js';
 
 /** A failed native step, shaped like Node's SystemError plus the stable `step` name. */

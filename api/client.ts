@@ -58,6 +58,7 @@ export const isConflict = (err: unknown): boolean => isApiError(err, 409);
 /** True when a watch or list resourceVersion is too old (410 Expired/Gone). */
 export const isExpired = (err: unknown): boolean => isApiError(err, 410);
 
+/** Query of a LIST: scope, selectors, paging and the resourceVersion semantics of Kubernetes. */
 export interface ListOptions {
   /** Omit (or '') for all namespaces of a namespaced type. */
   namespace?: string;
@@ -71,6 +72,7 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
+/** Query of a WATCH. */
 export interface WatchOptions {
   namespace?: string;
   labelSelector?: string;
@@ -84,6 +86,7 @@ export interface WatchOptions {
   signal?: AbortSignal;
 }
 
+/** Query parameters every write accepts. */
 export interface WriteOptions {
   /** 'All' runs the request without persisting it. */
   dryRun?: 'All';
@@ -92,8 +95,10 @@ export interface WriteOptions {
   signal?: AbortSignal;
 }
 
+/** The four patch bodies Kubernetes accepts (merge: RFC 7386, json: RFC 6902, apply: server-side apply). */
 export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
 
+/** A PATCH: its type, server-side apply's force, and an optional subresource. */
 export interface PatchOptions extends WriteOptions {
   type: PatchType;
   /** Server-side apply: take ownership of conflicting fields. */
@@ -102,6 +107,7 @@ export interface PatchOptions extends WriteOptions {
   subresource?: string;
 }
 
+/** Query of pods/log, as `kubectl logs` sends it. */
 export interface LogOptions {
   container?: string;
   follow?: boolean;

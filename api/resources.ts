@@ -3,6 +3,7 @@
 // from it, so adding a kind here is how Skiff learns about it. Names, short names,
 // categories, verbs and subresources are the ones Kubernetes 1.32 reports in discovery.
 
+/** API verbs as discovery lists them. */
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
 /** A subresource such as `pods/status` or `deployments/scale`. */

@@ -73,23 +73,23 @@ const runners = {
     return ms;
   },
   'skiff oci run'() {
-    const { ms, r } = timed(() => spawnSync(process.execPath, [join(REPO, 'bin/skiff'), 'oci', '--root', join(work, 'skiff-oci'), 'run', '--bundle', bundle, `skiff-bench-oci-${++seq}`], { stdio: 'ignore' }));
-    if (r.status !== 0) throw new Error(`skiff oci run: exit ${r.status}`);
+    const { ms, r } = timed(() => spawnSync(process.execPath, [join(REPO, 'bin/skiff'), 'oci', '--root', join(work, 'skiff-oci'), 'run', '--bundle', bundle, `skiff-bench-oci-${++seq}`], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' }));
+    if (r.status !== 0) throw new Error(`skiff oci run: exit ${r.status}: ${r.stderr}`);
     return ms;
   },
   crun() {
     if (needsHugetlbMove) execFileSync('mount', ['-t', 'cgroup', '-o', 'hugetlb', 'cgroup', hugetlbScratch]);
     try {
-      const { ms, r } = timed(() => spawnSync('crun', ['--root', join(work, 'crun'), 'run', '--bundle', bundle, `skiff-bench-crun-${++seq}`], { stdio: 'ignore' }));
-      if (r.status !== 0) throw new Error(`crun run: exit ${r.status}`);
+      const { ms, r } = timed(() => spawnSync('crun', ['--root', join(work, 'crun'), 'run', '--bundle', bundle, `skiff-bench-crun-${++seq}`], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' }));
+      if (r.status !== 0) throw new Error(`crun run: exit ${r.status}: ${r.stderr}`);
       return ms;
     } finally {
       if (needsHugetlbMove) execFileSync('umount', [hugetlbScratch]);
     }
   },
   runc() {
-    const { ms, r } = timed(() => spawnSync('runc', ['--root', join(work, 'runc'), 'run', '--bundle', bundle, `skiff-bench-runc-${++seq}`], { stdio: 'ignore' }));
-    if (r.status !== 0) throw new Error(`runc run: exit ${r.status}`);
+    const { ms, r } = timed(() => spawnSync('runc', ['--root', join(work, 'runc'), 'run', '--bundle', bundle, `skiff-bench-runc-${++seq}`], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' }));
+    if (r.status !== 0) throw new Error(`runc run: exit ${r.status}: ${r.stderr}`);
     return ms;
   },
 };

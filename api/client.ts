@@ -467,6 +467,27 @@ export class ResourceClient<T extends KubeObject> {
     });
   }
 
+  /**
+   * DELETE on the collection (deletecollection): every object matching the selectors in the
+   * namespace (or everywhere). Returns what the server deleted.
+   */
+  deleteCollection(
+    opts: { namespace?: string; labelSelector?: string; fieldSelector?: string; signal?: AbortSignal } & DeleteOptions = {},
+  ): Promise<KubeList<T>> {
+    if (!this.type.verbs.includes('deletecollection')) {
+      throw new Error(`${this.describe('delete collection of')}: ${this.type.kind} does not support deletecollection`);
+    }
+    const { namespace, labelSelector, fieldSelector, signal, ...body } = opts;
+    return this.client.request<KubeList<T>>({
+      method: 'DELETE',
+      path: resourcePath(this.type, { namespace }),
+      query: { labelSelector, fieldSelector },
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', ...body },
+      signal,
+      what: this.describe('delete collection of', { namespace }),
+    });
+  }
+
   /** GET the scale subresource (Deployments, ReplicaSets). */
   getScale(key: { namespace?: string; name: string }): Promise<Scale> {
     this.requireSubresource('scale');

@@ -102,6 +102,18 @@ describe('client CRUD over HTTPS with the admin kubeconfig', () => {
     expect(one.items.map((c) => c.metadata?.name)).toEqual(['page-4']);
   });
 
+  it('deletes a collection by label selector, leaving the rest', async () => {
+    const cms = client.resource('ConfigMap');
+    await cms.create(configMap('sweep-1', {}, { sweep: 'yes' }));
+    await cms.create(configMap('sweep-2', {}, { sweep: 'yes' }));
+    await cms.create(configMap('sweep-keep', {}, { sweep: 'no' }));
+    const deleted = await cms.deleteCollection({ namespace: ns, labelSelector: 'sweep=yes' });
+    expect(deleted.items.map((c) => c.metadata?.name).sort()).toEqual(['sweep-1', 'sweep-2']);
+    const left = await cms.list({ namespace: ns, labelSelector: 'sweep' });
+    expect(left.items.map((c) => c.metadata?.name)).toEqual(['sweep-keep']);
+    expect(() => client.resource('Namespace').deleteCollection()).toThrow(/Namespace does not support deletecollection/);
+  });
+
   it('patches with merge, strategic, json and server-side apply', async () => {
     const deploys = client.resource('Deployment');
     await deploys.create(deployment('patched'));

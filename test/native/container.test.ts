@@ -1,7 +1,7 @@
 // The native runtime against real namespaces, mounts and cgroup v1 directories, with a
 // busybox rootfs. Run as root (CI does).
-import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, statSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
@@ -98,6 +98,25 @@ describe('createContainer', () => {
         // The exited init leaves the cgroup asynchronously: rmdir is EBUSY for a moment.
         await vi.waitFor(() => rmdirSync(dir), { timeout: 5000 });
       }
+    }
+  });
+
+  test('joins an existing network namespace given by path (the pod\'s)', async () => {
+    const sb = sandbox('netns');
+    // A namespace kept alive by a bind mount, as the agent keeps a pod's.
+    const nsFile = join(sb.dir, 'netns');
+    writeFileSync(nsFile, '');
+    execFileSync('unshare', [`--net=${nsFile}`, 'true']);
+    try {
+      const plan = sb.plan(['sleep', '100']);
+      plan.namespaces = plan.namespaces.map((ns) => (ns.type === 'network' ? { type: 'network', path: nsFile } : ns));
+      const c = await createContainer(plan);
+      expect(statSync(`/proc/${c.pid}/ns/net`).ino).toBe(statSync(nsFile).ino);
+      expect(readlinkSync(`/proc/${c.pid}/ns/uts`)).not.toBe(readlinkSync('/proc/self/ns/uts'));
+      signalProcess(c.pid, c.startTime, 'SIGKILL');
+      await waitForExit(sb.stateDir);
+    } finally {
+      execFileSync('umount', [nsFile]);
     }
   });
 

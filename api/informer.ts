@@ -39,7 +39,7 @@ export interface InformerOptions<T> {
   resyncMs?: number;
   /** List page size. Default 500, as client-go. */
   pageSize?: number;
-  /** Called when a list or watch fails (it is retried) or a handler throws. */
+  /** Called when a list or watch fails (it is retried) or a handler throws. Default: a line on stderr. */
   onError?: (err: unknown) => void;
   /** Backoff after failures: initial and maximum delay. Default 800 ms .. 30 s. */
   backoff?: { initialMs: number; maxMs: number };
@@ -166,11 +166,16 @@ export class Informer<T extends KubeObject> {
     return [...(index.get(value) ?? [])].map((k) => this.store.get(k)!).filter(Boolean);
   }
 
+  private report(err: unknown): void {
+    if (this.opts.onError) this.opts.onError(err);
+    else console.error(`informer ${this.resource.type.plural}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
   private call(fn: () => void): void {
     try {
       fn();
     } catch (err) {
-      this.opts.onError?.(err);
+      this.report(err);
     }
   }
 
@@ -307,7 +312,7 @@ export class Informer<T extends KubeObject> {
           needList = true;
           continue;
         }
-        this.opts.onError?.(err);
+        this.report(err);
         await sleep(delay * (1 + Math.random() * 0.2), signal);
         delay = Math.min(delay * 2, max);
       }

@@ -9,7 +9,7 @@ const T = {
   id: 1, rootPath: 2, rootReadonly: 3, rootPropagation: 4, rootOverlayData: 5, namespace: 6, mount: 7,
   device: 8, devSymlink: 9, masked: 10, readonly: 11, hostname: 12, domainname: 13, sysctl: 14,
   process: 15, seccompProgram: 16, seccompFlags: 17, cgroupProcs: 18, stateDir: 19, ioMode: 20,
-  logPath: 21, execPid: 22, execStartTime: 23, setupTimeoutMs: 24,
+  logPath: 21, execPid: 22, execStartTime: 23, setupTimeoutMs: 24, monitorCgroupProcs: 25,
 } as const;
 const N = {
   type: 100, path: 101, source: 102, flags: 103, propagation: 104, data: 105, remount: 106, major: 107,
@@ -152,6 +152,7 @@ export function encodeContainerPlan(plan: ContainerPlan): Buffer {
     w.num(T.seccompFlags, plan.seccomp.flags);
   }
   for (const c of plan.cgroupProcs) w.str(T.cgroupProcs, c);
+  for (const c of plan.monitorCgroupProcs ?? []) w.str(T.monitorCgroupProcs, c);
   w.str(T.stateDir, plan.stateDir);
   w.num(T.ioMode, plan.io.mode === 'inherit' ? 1 : 0);
   if (plan.io.logPath) w.str(T.logPath, plan.io.logPath);

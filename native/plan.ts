@@ -128,6 +128,12 @@ export interface ContainerPlan {
    * prepared by TypeScript beforehand.
    */
   cgroupProcs: string[];
+  /**
+   * cgroup.procs files the monitor moves itself into before cloning the init. Keeps
+   * monitors out of the agent's own cgroup, so stopping the agent's systemd unit
+   * (KillMode=control-group) does not kill them and cut the containers' log pipes.
+   */
+  monitorCgroupProcs?: string[];
   /** Directory for this container's runtime files (pid, exit status, sockets). */
   stateDir: string;
   /**

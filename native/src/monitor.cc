@@ -219,6 +219,11 @@ void supervise(const ContainerPlan& plan, pid_t pid, int pidfd, int sync_fd, Pre
 int run_create(ContainerPlan& plan) {
   Failure f;
   Prepared p;
+  // Leave the agent's cgroup (and its systemd unit) before anything else.
+  if (!join_cgroups(getpid(), plan.monitor_cgroup_procs, &f)) {
+    report_failure(f);
+    return 1;
+  }
   if (!prepare(plan, &p, &f)) {
     unlink(p.fifo_path.c_str());
     report_failure(f);

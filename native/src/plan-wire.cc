@@ -163,6 +163,7 @@ bool decode_plan(const uint8_t* data, size_t len, ContainerPlan* plan, const cha
       case T_SECCOMP_PROGRAM: plan->process.seccomp = str(f); plan->process.has_seccomp = true; break;
       case T_SECCOMP_FLAGS: plan->process.seccomp_flags = u64(f); break;
       case T_CGROUP_PROCS: plan->cgroup_procs.push_back(str(f)); break;
+      case T_MONITOR_CGROUP_PROCS: plan->monitor_cgroup_procs.push_back(str(f)); break;
       case T_STATE_DIR: plan->state_dir = str(f); break;
       case T_IO_MODE: plan->io_mode = static_cast<int>(u64(f)); break;
       case T_LOG_PATH: plan->log_path = str(f); break;

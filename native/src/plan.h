@@ -13,7 +13,7 @@ enum Tag : uint16_t {
   T_ID = 1, T_ROOT_PATH, T_ROOT_READONLY, T_ROOT_PROPAGATION, T_ROOT_OVERLAY_DATA,
   T_NAMESPACE, T_MOUNT, T_DEVICE, T_DEV_SYMLINK, T_MASKED, T_READONLY, T_HOSTNAME,
   T_DOMAINNAME, T_SYSCTL, T_PROCESS, T_SECCOMP_PROGRAM, T_SECCOMP_FLAGS, T_CGROUP_PROCS,
-  T_STATE_DIR, T_IO_MODE, T_LOG_PATH, T_EXEC_PID, T_EXEC_START_TIME, T_SETUP_TIMEOUT_MS,
+  T_STATE_DIR, T_IO_MODE, T_LOG_PATH, T_EXEC_PID, T_EXEC_START_TIME, T_SETUP_TIMEOUT_MS, T_MONITOR_CGROUP_PROCS,
   // nested fields
   N_TYPE = 100, N_PATH, N_SOURCE, N_FLAGS, N_PROPAGATION, N_DATA, N_REMOUNT, N_MAJOR, N_MINOR,
   N_MODE, N_UID, N_GID, N_TARGET, N_VALUE,
@@ -83,6 +83,7 @@ struct ContainerPlan {
   std::vector<std::pair<std::string, std::string>> sysctls;  // (/proc/sys/... path, value)
   PlanProcess process;
   std::vector<std::string> cgroup_procs;
+  std::vector<std::string> monitor_cgroup_procs;
   std::string state_dir;
   int io_mode = 0;  // 0 log, 1 inherit
   std::string log_path;

@@ -120,6 +120,19 @@ describe('createContainer', () => {
     }
   });
 
+  test('moves the monitor into monitorCgroupProcs, away from the agent\'s cgroup', async () => {
+    const sb = sandbox('container');
+    const monitors = new Sandbox('monitors');
+    sandboxes.push(monitors);
+    const plan = sb.plan(['sleep', '100']);
+    plan.monitorCgroupProcs = monitors.cgroupDirs.map((d) => join(d, 'cgroup.procs'));
+    const c = await createContainer(plan);
+    expect(monitors.cgroupPids()).toEqual([c.monitorPid]);
+    expect(sb.cgroupPids()).toEqual([c.pid]);
+    signalProcess(c.pid, c.startTime, 'SIGKILL');
+    await waitForExit(sb.stateDir);
+  });
+
   test('records exit codes 0 and 1', async () => {
     const ok = sandbox('exit0');
     expect((await run(ok, ok.plan(['true']))).exitCode).toBe(0);

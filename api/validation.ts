@@ -1006,6 +1006,13 @@ function validateObjectMetaUpdate(next: ObjectMeta | undefined, prev: ObjectMeta
   if (n.creationTimestamp && p.creationTimestamp) {
     out.push(...checkImmutable('metadata.creationTimestamp', n.creationTimestamp, p.creationTimestamp));
   }
+  if (p.deletionTimestamp) {
+    // An object on its way out may lose finalizers but never gain one.
+    const added = (n.finalizers ?? []).filter((f) => !(p.finalizers ?? []).includes(f));
+    if (added.length > 0) {
+      out.push(forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`));
+    }
+  }
   if (p.deletionTimestamp && n.deletionTimestamp && n.deletionTimestamp !== p.deletionTimestamp) {
     out.push(immutable('metadata.deletionTimestamp', n.deletionTimestamp));
   }

@@ -352,6 +352,20 @@ describe('updates', () => {
     ]);
   });
 
+  it('refuses new finalizers on an object being deleted, allows removing them', () => {
+    const prev = stored();
+    (prev.metadata as ServerObjectMeta).deletionTimestamp = '2026-01-01T00:01:00Z';
+    prev.metadata!.finalizers = ['example.com/a'];
+    const more = structuredClone(prev);
+    more.metadata!.finalizers = ['example.com/a', 'example.com/b'];
+    expect(validateUpdate(more, prev).map(formatCause)).toEqual([
+      'metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ["example.com/b"]',
+    ]);
+    const fewer = structuredClone(prev);
+    fewer.metadata!.finalizers = [];
+    expect(validateUpdate(fewer, prev)).toEqual([]);
+  });
+
   it('refuses renames and uid changes', () => {
     const next = stored();
     next.metadata!.name = 'other';

@@ -13,8 +13,13 @@
 // can exist in a private dir). Leaves are created with O_EXCL|O_NOFOLLOW after removing
 // whatever was there. Names with `..` or a leading `/`, and hardlinks whose target leaves
 // the layer, refuse the layer too, with an error naming the entry.
-import { constants, type Stats } from 'node:fs';
-import { chmod, copyFile, link, lchown, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink } from 'node:fs/promises';
+//
+// Per-entry metadata calls (lstat, mkdir, open, chown, chmod, utimes) are synchronous: each
+// costs microseconds on a local filesystem, while a libuv threadpool round trip costs tens,
+// which made small-file layers several times slower than tar. The event loop still turns
+// between entries and between content chunks, which arrive asynchronously.
+import { chmodSync, closeSync, constants, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, symlinkSync, writeSync, type Stats } from 'node:fs';
+import { copyFile, readdir, readlink, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -153,13 +158,8 @@ export function cleanEntryName(name: string): string[] {
   return parts;
 }
 
-async function lstatOrNull(path: string): Promise<Stats | null> {
-  try {
-    return await lstat(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+function lstatOrNull(path: string): Stats | null {
+  return lstatSync(path, { throwIfNoEntry: false }) ?? null;
 }
 
 function isWhiteoutDevice(st: Stats): boolean {
@@ -202,8 +202,8 @@ class LayerApplier {
   /** Snapshot mode: the upper root starts with the lower root's attributes, as overlayfs shows the upper's. */
   async begin(): Promise<void> {
     if (!this.snapshot || this.lowers.length === 0) return;
-    const st = await lstat(this.lowers[0]!);
-    await this.setOwnerMode(this.root, st.uid, st.gid, st.mode & 0o7777);
+    const st = lstatSync(this.lowers[0]!);
+    this.setOwnerMode(this.root, st.uid, st.gid, st.mode & 0o7777);
   }
 
   async apply(h: Header, body: AsyncIterable<Buffer>, rawPax: PaxRecords | null | undefined): Promise<void> {
@@ -230,7 +230,7 @@ class LayerApplier {
         break;
       case 'symlink':
         await this.replace(rel);
-        await symlink(h.linkname, this.abs(rel));
+        symlinkSync(h.linkname, this.abs(rel));
         await this.setAttrs(rel, h);
         break;
       case 'link':
@@ -266,22 +266,22 @@ class LayerApplier {
     }
     const items: { path: string; xattrs: Map<string, Buffer> }[] = [];
     for (const [rel, x] of this.xattrs) {
-      if (await lstatOrNull(this.abs(rel))) items.push({ path: rel === '' ? '.' : rel, xattrs: x });
+      if (lstatOrNull(this.abs(rel))) items.push({ path: rel === '' ? '.' : rel, xattrs: x });
     }
     await setXattrs(this.root, items);
     for (const [rel, t] of this.dirTimes) {
-      const st = await lstatOrNull(this.abs(rel));
-      if (st?.isDirectory()) await lutimes(this.abs(rel), t.atime, t.mtime);
+      const st = lstatOrNull(this.abs(rel));
+      if (st?.isDirectory()) lutimesSync(this.abs(rel), t.atime, t.mtime);
     }
   }
 
   private async clearLowerChildren(dir: string, keep: Set<string>): Promise<void> {
-    const st = await lstatOrNull(this.abs(dir));
+    const st = lstatOrNull(this.abs(dir));
     if (!st?.isDirectory()) return;
     for (const name of await readdir(this.abs(dir))) {
       const rel = dir === '' ? name : `${dir}/${name}`;
       if (!keep.has(rel)) await rm(this.abs(rel), { recursive: true, force: true });
-      else if (!this.unpacked.has(rel) || (await lstat(this.abs(rel))).isDirectory()) await this.clearLowerChildren(rel, keep);
+      else if (!this.unpacked.has(rel) || lstatSync(this.abs(rel)).isDirectory()) await this.clearLowerChildren(rel, keep);
     }
   }
 
@@ -316,7 +316,7 @@ class LayerApplier {
     for (let i = 0; i < parts.length - 1; i++) {
       rel = rel === '' ? parts[i]! : `${rel}/${parts[i]}`;
       if (this.dirs.has(rel)) continue;
-      const st = await lstatOrNull(this.abs(rel));
+      const st = lstatOrNull(this.abs(rel));
       if (st?.isDirectory()) {
         this.dirs.add(rel);
         continue;
@@ -337,35 +337,37 @@ class LayerApplier {
     const abs = this.abs(rel);
     const lower = this.snapshot && !this.opaque.has(rel) ? await this.findLower(rel) : null;
     if (lower?.st.isDirectory()) {
-      await mkdir(abs, { mode: 0o700 });
-      await this.setOwnerMode(abs, lower.st.uid, lower.st.gid, lower.st.mode & 0o7777);
-      await lutimes(abs, lower.st.atime, lower.st.mtime);
+      mkdirSync(abs, { mode: 0o700 });
+      this.setOwnerMode(abs, lower.st.uid, lower.st.gid, lower.st.mode & 0o7777);
+      lutimesSync(abs, lower.st.atime, lower.st.mtime);
     } else {
-      await mkdir(abs, { mode: 0o755 });
-      await chmod(abs, 0o755);
+      mkdirSync(abs, { mode: 0o755 });
+      chmodSync(abs, 0o755);
     }
   }
 
   private async makeDir(rel: string, h: Header): Promise<void> {
     const abs = this.abs(rel);
-    const st = await lstatOrNull(abs);
+    const st = lstatOrNull(abs);
     if (st && !st.isDirectory()) {
       if (this.snapshot && this.whiteouts.has(rel)) this.opaque.add(rel);
       await this.remove(rel);
     }
-    if (!st || !st.isDirectory()) await mkdir(abs, { mode: 0o700 });
+    if (!st || !st.isDirectory()) mkdirSync(abs, { mode: 0o700 });
     // Existing directory: merge, i.e. keep the children and take the new attributes.
     this.dirs.add(rel);
-    await this.setOwnerMode(abs, h.uid, h.gid, h.mode & 0o7777);
+    this.setOwnerMode(abs, h.uid, h.gid, h.mode & 0o7777);
     this.dirTimes.set(rel, { atime: h.mtime, mtime: h.mtime });
   }
 
   private async writeFile(rel: string, body: AsyncIterable<Buffer>): Promise<void> {
-    const fh = await open(this.abs(rel), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const fd = openSync(this.abs(rel), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
-      for await (const chunk of body) await fh.write(chunk as Buffer);
+      for await (const chunk of body) {
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+      }
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 
@@ -373,17 +375,17 @@ class LayerApplier {
   private async setAttrs(rel: string, h: Header): Promise<void> {
     const abs = this.abs(rel);
     if (h.type === 'symlink') {
-      if (h.uid !== this.uid || h.gid !== this.gid) await lchown(abs, h.uid, h.gid);
+      if (h.uid !== this.uid || h.gid !== this.gid) lchownSync(abs, h.uid, h.gid);
     } else {
-      await this.setOwnerMode(abs, h.uid, h.gid, h.mode & 0o7777);
+      this.setOwnerMode(abs, h.uid, h.gid, h.mode & 0o7777);
     }
-    await lutimes(abs, h.mtime, h.mtime);
+    lutimesSync(abs, h.mtime, h.mtime);
   }
 
-  private async setOwnerMode(abs: string, uid: number, gid: number, mode: number): Promise<void> {
-    await lchown(abs, uid, gid);
+  private setOwnerMode(abs: string, uid: number, gid: number, mode: number): void {
+    lchownSync(abs, uid, gid);
     // The path was just created or verified as a non-symlink inside our private root.
-    await chmod(abs, mode);
+    chmodSync(abs, mode);
   }
 
   private async applyWhiteout(entry: string, parts: string[]): Promise<void> {
@@ -411,7 +413,7 @@ class LayerApplier {
     let prefix = '';
     for (const p of dirParts) {
       prefix = prefix === '' ? p : `${prefix}/${p}`;
-      const st = await lstatOrNull(this.abs(prefix));
+      const st = lstatOrNull(this.abs(prefix));
       if (!st) return;
       if (st.isSymbolicLink()) throw unsafe(entry, `parent \`${prefix}\` is a symlink; layers may not delete through links`);
       if (!st.isDirectory()) return;
@@ -421,7 +423,7 @@ class LayerApplier {
 
   /** Removes whatever is at `rel` unless it is a directory (directories merge). */
   private async replace(rel: string): Promise<void> {
-    const st = await lstatOrNull(this.abs(rel));
+    const st = lstatOrNull(this.abs(rel));
     if (st) await this.remove(rel);
   }
 
@@ -447,37 +449,37 @@ class LayerApplier {
     let prefix = '';
     for (const p of targetParts.slice(0, -1)) {
       prefix = prefix === '' ? p : `${prefix}/${p}`;
-      const st = await lstatOrNull(this.abs(prefix));
+      const st = lstatOrNull(this.abs(prefix));
       if (st?.isSymbolicLink()) throw unsafe(entry, `hardlink target \`${linkname}\` goes through the symlink \`${prefix}\``);
       if (!st) break;
     }
-    let st = await lstatOrNull(this.abs(target));
+    let st = lstatOrNull(this.abs(target));
     if (!st && this.snapshot) {
       // The target lives in a lower snapshot: copy it up into this one, then link to the copy.
       const lower = await this.findLower(target);
       if (lower && !lower.st.isDirectory()) {
         await this.ensureParents(entry, targetParts);
         await this.copyUp(lower.path, lower.st, target);
-        st = await lstat(this.abs(target));
+        st = lstatSync(this.abs(target));
       }
     }
     if (!st) throw invalid(entry, `hardlink target \`${linkname}\` does not exist in this layer or below`);
     if (st.isDirectory()) throw invalid(entry, `hardlink target \`${linkname}\` is a directory`);
     if (target === rel) return;
     await this.replace(rel);
-    await link(this.abs(target), this.abs(rel));
+    linkSync(this.abs(target), this.abs(rel));
   }
 
   private async copyUp(from: string, st: Stats, rel: string): Promise<void> {
     const to = this.abs(rel);
     if (st.isFile()) await copyFile(from, to, constants.COPYFILE_EXCL);
-    else if (st.isSymbolicLink()) await symlink(await readlink(from), to);
+    else if (st.isSymbolicLink()) symlinkSync(await readlink(from), to);
     else if (st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO()) {
       await makeNode(to, st.isFIFO() ? 'fifo' : st.isCharacterDevice() ? 'char' : 'block', st.mode & 0o7777, Math.floor(st.rdev / 256) & 0xfff, (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00));
     } else throw invalid(rel, 'cannot copy up a socket');
-    await lchown(to, st.uid, st.gid);
-    if (!st.isSymbolicLink()) await chmod(to, st.mode & 0o7777);
-    await lutimes(to, st.atime, st.mtime);
+    lchownSync(to, st.uid, st.gid);
+    if (!st.isSymbolicLink()) chmodSync(to, st.mode & 0o7777);
+    lutimesSync(to, st.atime, st.mtime);
     const x = await getXattrs(from);
     x.delete(OVERLAY_OPAQUE_XATTR);
     if (x.size) this.xattrs.set(rel, x);
@@ -495,7 +497,7 @@ class LayerApplier {
       let missing = false;
       for (const p of parts.slice(0, -1)) {
         prefix = prefix === '' ? p : `${prefix}/${p}`;
-        const st = await lstatOrNull(join(lower, prefix));
+        const st = lstatOrNull(join(lower, prefix));
         if (!st) {
           missing = true;
           break;
@@ -504,7 +506,7 @@ class LayerApplier {
         if (await this.isOpaque(lower, prefix)) opaqueSeen = true;
       }
       if (!missing) {
-        const st = await lstatOrNull(join(lower, rel));
+        const st = lstatOrNull(join(lower, rel));
         if (st) return isWhiteoutDevice(st) ? null : { path: join(lower, rel), st };
       }
       if (opaqueSeen) return null;

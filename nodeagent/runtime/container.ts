@@ -232,10 +232,18 @@ export class Container {
 
   /** Releases the init to exec the program (OCI `start`); only from `created`. */
   async start(): Promise<void> {
-    const status = this.status().status;
-    if (status !== 'created') throw new ContainerStateError(this.id, status, 'start');
-    await startNative(this.dir);
-    writeState(this.dir, { ...this.state, started: new Date().toISOString() });
+    const state = this.state;
+    if (state.pid === 0) throw new ContainerStateError(this.id, 'creating', 'start');
+    try {
+      // The exec fifo answers atomically (no status pre-check to race with): ENOENT once
+      // started, ENXIO when the init is gone.
+      await startNative(this.dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENXIO') throw new ContainerStateError(this.id, this.status().status, 'start');
+      throw err;
+    }
+    writeState(this.dir, { ...state, started: new Date().toISOString() });
   }
 
   /** Sends `signal` to the init (start time checked, so a reused pid is never hit). */

@@ -115,8 +115,9 @@ export async function applyLayer(input: AsyncIterable<Uint8Array>, root: string,
   }
   const diffId = `sha256:${hash.digest('hex')}`;
   if (opts.diffId !== undefined && opts.diffId !== diffId) {
+    const where = opts.label ? `apply layer ${opts.label}` : 'apply layer';
     throw new LayerError(
-      `apply layer ${opts.label ?? ''}: uncompressed content has diffID ${diffId}, the image config says ${opts.diffId}; the layer is corrupt or the config lies`.replace('layer :', 'layer:'),
+      `${where}: uncompressed content has diffID ${diffId}, the image config says ${opts.diffId}; the blob is corrupt or the config does not belong to it`,
       'LAYER_DIFFID_MISMATCH',
     );
   }

@@ -77,8 +77,8 @@ export class Snapshotter {
 
   /**
    * Unpacks a layer into the snapshot `chainId` on top of `parentChainId`, verifying its
-   * diffID in the same pass. Idempotent: an existing snapshot is returned as is, and
-   * concurrent calls for the same chainID share one unpack.
+   * diffID in the same pass. Idempotent: an existing snapshot is returned as is (a given
+   * `stream` is then left unread), and concurrent calls for the same chainID share one unpack.
    */
   apply(req: ApplySnapshotRequest): Promise<SnapshotInfo> {
     const running = this.inflight.get(req.chainId);

@@ -45,11 +45,12 @@ namespace {
   if (!set_rlimits(proc, &f)) child_fail(sync_fd, f, 1);
   if (!set_oom_score_adj(proc, &f)) child_fail(sync_fd, f, 1);
   if (!proc.no_new_privs && !load_seccomp(proc, &f)) child_fail(sync_fd, f, 1);
-  if (!enter_cwd(proc, &f)) child_fail(sync_fd, f, 1);
+  bool in_cwd = enter_cwd(proc, &f);  // as in init.cc: retried as the user only on EACCES/EPERM
+  if (!in_cwd && f.err != EACCES && f.err != EPERM) child_fail(sync_fd, f, 1);
   if (!set_user_and_capabilities(proc, &f)) child_fail(sync_fd, f, 1);
   if (!set_no_new_privs(proc, &f)) child_fail(sync_fd, f, 1);
   umask(proc.umask >= 0 ? static_cast<mode_t>(proc.umask) : 022);
-  if (!enter_cwd(proc, &f)) child_fail(sync_fd, f, 1);
+  if (!in_cwd && !enter_cwd(proc, &f)) child_fail(sync_fd, f, 1);
   char file[4096];
   if (!lookup_executable(proc, file, &f)) child_fail(sync_fd, f, 1);
   if (proc.no_new_privs && !load_seccomp(proc, &f)) child_fail(sync_fd, f, 1);

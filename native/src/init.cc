@@ -90,7 +90,10 @@ void run_init(const InitContext& c) {
   // The monitor writes our pid into every cgroup first; nothing below runs before that.
   if (!wait_for_go(c.sync_fd, &f)) die(c.sync_fd, f, 1);
   if (!join_and_unshare(c, &f)) die(c.sync_fd, f, 1);
-  if (setsid() < 0 && !fail(&f, Step::init_setsid, "setsid")) die(c.sync_fd, f, 1);
+  if (setsid() < 0) {
+    fail(&f, Step::init_setsid, "setsid");
+    die(c.sync_fd, f, 1);
+  }
   if (!redirect_output(c, &f)) die(c.sync_fd, f, 1);
 
   // Filesystem: propagation, rootfs, mounts, devices, pivot (all resolved inside rootfd).
@@ -117,11 +120,13 @@ void run_init(const InitContext& c) {
   if (!set_rlimits(proc, &f)) die(c.sync_fd, f, 1);
   if (!set_oom_score_adj(proc, &f)) die(c.sync_fd, f, 1);
   if (!proc.no_new_privs && !load_seccomp(proc, &f)) die(c.sync_fd, f, 1);
-  if (!enter_cwd(proc, &f)) die(c.sync_fd, f, 1);
+  // cwd as root first (like runc); only a permission failure is retried as the user.
+  bool in_cwd = enter_cwd(proc, &f);
+  if (!in_cwd && f.err != EACCES && f.err != EPERM) die(c.sync_fd, f, 1);
   if (!set_user_and_capabilities(proc, &f)) die(c.sync_fd, f, 1);
   if (!set_no_new_privs(proc, &f)) die(c.sync_fd, f, 1);
   umask(proc.umask >= 0 ? static_cast<mode_t>(proc.umask) : 022);
-  if (!enter_cwd(proc, &f)) die(c.sync_fd, f, 1);  // again as the user: verifies it is reachable
+  if (!in_cwd && !enter_cwd(proc, &f)) die(c.sync_fd, f, 1);
   char file[4096];
   if (!lookup_executable(proc, file, &f)) die(c.sync_fd, f, 1);
   if (proc.no_new_privs && !load_seccomp(proc, &f)) die(c.sync_fd, f, 1);

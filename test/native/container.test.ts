@@ -1,7 +1,7 @@
 // The native runtime against real namespaces, mounts and cgroup v1 directories, with a
 // busybox rootfs. Run as root (CI does).
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, statSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, statSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
@@ -200,13 +200,15 @@ describe('createContainer', () => {
     const lower = sb.rootfs;
     const upper = join(sb.dir, 'upper'), work = join(sb.dir, 'work'), merged = join(sb.dir, 'merged');
     for (const d of [upper, work, merged]) mkdirSync(d);
-    const plan = sb.plan(['sh', '-c', 'id -u; id -g; echo hi > /tmp/new-file && echo wrote']);
+    chmodSync(join(lower, 'root'), 0o700);
+    const plan = sb.plan(['sh', '-c', 'id -u; id -g; echo hi > /tmp/new-file && echo wrote; pwd']);
     plan.rootfs = { ...plan.rootfs, path: merged, overlay: { lower: [lower], upper, work } };
     plan.process.uid = 65534;
     plan.process.gid = 65534;
+    plan.process.cwd = '/root'; // 0700 root: entered as root, like runc, before the uid switch
     const status = await run(sb, plan);
     expect(status.exitCode).toBe(0);
-    expect(stdout(sb)).toEqual(['65534', '65534', 'wrote']);
+    expect(stdout(sb)).toEqual(['65534', '65534', 'wrote', '/root']);
     expect(readFileSync(join(upper, 'tmp/new-file'), 'utf8')).toBe('hi\n');
     expect(existsSync(join(lower, 'tmp/new-file'))).toBe(false);
     expect(readdirSync(merged)).toEqual([]);  // the overlay only ever existed in the container's mount ns

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { startExec, type ExecOptions, type ExecResult, type ExecSession } from './exec.js';
 import { loadKubeconfig, type ClusterConnection } from './kubeconfig.js';
 import { findByApiVersionKind, findByKind, qualifiedResource, resourcePath, type ResourceType } from './resources.js';
 import type {
@@ -541,6 +542,17 @@ export class ResourceClient<T extends KubeObject> {
       signal: opts.signal,
       what: this.describe('get log of', key),
     });
+  }
+
+  /** Runs a command in a pod's container (pods/exec over WebSocket v5) and waits for its exit code. */
+  async exec(key: { namespace: string; name: string }, opts: ExecOptions): Promise<ExecResult> {
+    return (await this.execSession(key, opts)).done;
+  }
+
+  /** Starts an exec and returns the session (for terminal resizes); see exec.ts. */
+  execSession(key: { namespace: string; name: string }, opts: ExecOptions): Promise<ExecSession> {
+    this.requireSubresource('exec');
+    return startExec(this.client, this.type, key, opts);
   }
 
   /** WATCH as an async iterator of events; see KubeClient.watchPath for how it ends. */

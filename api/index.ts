@@ -17,3 +17,4 @@ export * from './events.js';
 export * from './informer-factory.js';
 export * from './leader-election.js';
 export * from './pod-helpers.js';
+export * from './exec.js';

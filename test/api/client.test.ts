@@ -211,3 +211,15 @@ describe('client CRUD over HTTPS with the admin kubeconfig', () => {
     }
   });
 });
+
+describe('exec', () => {
+  it('surfaces the server refusing an exec before the upgrade as an ApiError with its Status', async () => {
+    const pods = client.resource('Pod');
+    await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'exec-target', namespace: ns }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    // No node agent serves exec in this cluster: the API server answers 503 instead of upgrading.
+    const refused = await expectApiError(pods.exec({ namespace: ns, name: 'exec-target' }, { command: ['true'], stdout: process.stdout }));
+    expect(refused.code).toBe(503);
+    const missing = await expectApiError(pods.exec({ namespace: ns, name: 'no-such-pod' }, { command: ['true'] }));
+    expect(missing.code).toBe(404);
+  });
+});

@@ -52,10 +52,11 @@ describe('WorkQueue', () => {
     q.addAfter('k', 30);
     expect(q.length).toBe(0);
     expect(await q.get()).toBe('k');
-    const waited = performance.now() - start;
-    expect(waited).toBeGreaterThanOrEqual(25);
-    expect(waited).toBeLessThan(190);
+    expect(performance.now() - start).toBeGreaterThanOrEqual(25);
     q.done('k');
+    // The later add was replaced, not kept: nothing arrives when its time comes.
+    await new Promise((r) => setTimeout(r, 250));
+    expect(q.length).toBe(0);
   });
 
   it('shutDown wakes workers with undefined and waits for keys in process', async () => {
@@ -155,16 +156,16 @@ describe('runWorkers', () => {
       await new Promise((r) => setTimeout(r, 5));
       running.delete(key);
     }, { workers: 4 });
-    for (let i = 0; i < 20; i++) {
-      q.add(`k${i % 3}`);
-      await new Promise((r) => setTimeout(r, 1));
-    }
+    // Two bursts of 10 adds over 3 keys; the second arrives while the first is processed.
+    for (let i = 0; i < 10; i++) q.add(`k${i % 3}`);
+    await new Promise((r) => setTimeout(r, 1));
+    for (let i = 0; i < 10; i++) q.add(`k${i % 3}`);
     await vi.waitFor(() => expect(q.length).toBe(0));
     await q.shutDown();
     await run;
     expect(overlap).toBe(false);
     expect(runs).toBeGreaterThanOrEqual(3);
-    expect(runs).toBeLessThan(20); // de-duplicated
+    expect(runs).toBeLessThanOrEqual(6); // 20 adds, at most one queued and one dirty per key
   });
 
   it('requeues after the delay a handler asks for', async () => {

@@ -271,6 +271,9 @@ export class RegistryClient {
     if (res.status === 404) {
       return new RegistryError(`${what}: not found on ${at}${detail ? ` (${detail})` : ''}; check the repository name and tag`, 'not-found', 404);
     }
+    if (res.status === 401) {
+      return new RegistryError(`${what}: unauthorized by ${at}${detail ? ` (${detail})` : ''}; check configs."${configKeyFor(this.options.config, source.endpoint.host)}".auth in the registries config`, 'unauthorized', 401);
+    }
     if (res.status === 403) return new RegistryError(`${what}: access denied by ${at}${detail ? ` (${detail})` : ''}`, 'denied', 403);
     if (res.status === 429) return new RegistryError(`${what}: rate limited by ${at} (429 toomanyrequests); retry later, authenticate, or configure a mirror`, 'unavailable', 429);
     return new RegistryError(`${what}: HTTP ${res.status} from ${at}${code || detail ? ` (${detail || code})` : ''}`, res.status >= 500 ? 'unavailable' : 'protocol', res.status);

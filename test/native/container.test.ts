@@ -133,6 +133,16 @@ describe('createContainer', () => {
     await waitForExit(sb.stateDir);
   });
 
+  test('a cgroup namespace is rooted at the container\'s own cgroup', async () => {
+    const sb = sandbox('cgroupns');
+    const plan = sb.plan(['sh', '-c', 'grep -c skiff-native-test /proc/self/cgroup; grep -E "^[0-9]+:(pids|):/$" /proc/self/cgroup | wc -l']);
+    plan.namespaces.push({ type: 'cgroup' });
+    expect((await run(sb, plan)).exitCode).toBe(0);
+    const [named, atRoot] = stdout(sb);
+    expect(named).toBe('0'); // no host path leaks into the container's view
+    expect(Number(atRoot)).toBeGreaterThan(0);
+  });
+
   test('records exit codes 0 and 1', async () => {
     const ok = sandbox('exit0');
     expect((await run(ok, ok.plan(['true']))).exitCode).toBe(0);

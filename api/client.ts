@@ -300,9 +300,24 @@ export class KubeClient {
       if (signal?.aborted) return;
       throw err;
     }
+    // A connection that dies without a reset would otherwise hang the watch forever: allow
+    // the server's own timeout plus a minute of silence, then treat the stream as broken.
+    const timeoutSeconds = Number(query.timeoutSeconds ?? 1800);
+    res.setTimeout((timeoutSeconds + 60) * 1000, () => res.destroy(new Error(`no data for ${timeoutSeconds + 60} s`)));
     const lines = createInterface({ input: res, crlfDelay: Infinity });
+    const iterator = lines[Symbol.asyncIterator]();
     try {
-      for await (const line of lines) {
+      for (;;) {
+        let next: IteratorResult<string>;
+        try {
+          next = await iterator.next();
+        } catch (err) {
+          if (signal?.aborted) return;
+          // A connection cut mid-stream surfaces here; callers (the informer) re-watch.
+          throw new Error(`${what}: watch stream broke: ${(err as Error).message}`, { cause: err });
+        }
+        if (next.done) return;
+        const line = next.value;
         if (line.trim() === '') continue;
         let event: WatchEvent<T>;
         try {
@@ -312,10 +327,6 @@ export class KubeClient {
         }
         yield event;
       }
-    } catch (err) {
-      if (signal?.aborted) return;
-      // A connection cut mid-stream surfaces here; callers (the informer) re-watch.
-      throw new Error(`${what}: watch stream broke: ${(err as Error).message}`, { cause: err });
     } finally {
       lines.close();
       res.destroy();

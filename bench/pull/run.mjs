@@ -2,6 +2,7 @@
 //   download:     Skiff download-only  vs  skopeo copy docker:// -> oci: (download + verify)
 //   pull+unpack:  Skiff pull (CLI)      vs  floor: curl every blob + sha256sum + tar -xzf each layer
 //   warm re-pull: Skiff pull of an image already present (CLI process, and in-process pull())
+//   node start:   node + importing the image code, the fixed cost in every whole-process Skiff row
 // Every cold run starts from an empty store and the deletion is inside the timing, as in
 // /work/shared/design/oci-images.md. Runs are interleaved (1 warm-up, then N rounds).
 // Usage: npm run build && node bench/pull/run.mjs [--rounds 5] [--mb 160]
@@ -134,6 +135,8 @@ try {
     'skiff pull+unpack (CLI)': `rm -rf ${d('s-full')} && ${node} ${bin} image --data-dir ${d('s-full')} pull ${ref}`,
     'floor: curl+sha256sum+tar -xzf': floor,
     'skiff warm re-pull (CLI)': `${node} ${bin} image --data-dir ${d('s-warm')} pull ${ref}`,
+    // What every Skiff row pays before pulling anything: node start + loading the image code.
+    'node start + import (no pull)': `${node} --input-type=module -e "await import('${join(repo, 'dist/nodeagent/images/index.js')}')"`,
   };
   // The warm store is filled once; its runs then only HEAD the manifest.
   timeIt(`${node} ${bin} image --data-dir ${d('s-warm')} pull ${ref}`);
@@ -145,6 +148,17 @@ try {
       if (round > 0) results[name].push(s);
     }
     process.stdout.write(round === 0 ? 'warm-up done\n' : `round ${round}/${ROUNDS}\n`);
+  }
+
+  // In-process cold download: the pull itself, without process start (what the agent pays).
+  const coldInproc = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now();
+    rmSync(d('s-inproc'), { recursive: true, force: true });
+    const cold = await ImageService.open({ root: d('s-inproc'), snapshotter: false });
+    await cold.pull(ref);
+    cold.close();
+    coldInproc.push((performance.now() - t0) / 1000);
   }
 
   // In-process warm re-pull: what the node agent pays (no process start).
@@ -162,6 +176,7 @@ try {
   for (const [name, xs] of Object.entries(results)) {
     console.log(`${name.padEnd(34)} ${fmt(median(xs)).padStart(9)}  [${fmt(Math.min(...xs))}..${fmt(Math.max(...xs))}]`);
   }
+  console.log(`${'skiff download (in-process)'.padEnd(34)} ${fmt(median(coldInproc)).padStart(9)}  [${fmt(Math.min(...coldInproc))}..${fmt(Math.max(...coldInproc))}]`);
   console.log(`${'skiff warm re-pull (in-process)'.padEnd(34)} ${fmt(median(inproc)).padStart(9)}  [${fmt(Math.min(...inproc))}..${fmt(Math.max(...inproc))}]`);
 
   const ratio = (a, b) => {
@@ -171,6 +186,7 @@ try {
   console.log('\npaired ratios, median [min..max]:');
   console.log(`  skiff download / skopeo copy          ${ratio('skiff download', 'skopeo copy (download)')}   goal <= 1.0`);
   console.log(`  skiff pull+unpack / floor             ${ratio('skiff pull+unpack (CLI)', 'floor: curl+sha256sum+tar -xzf')}   goal <= 1.2`);
+  console.log(`  skiff download in-process / skopeo   ${(median(coldInproc) / median(results['skopeo copy (download)'])).toFixed(2)} (medians, unpaired)`);
   console.log(`  warm re-pull in-process median        ${(median(inproc) * 1000).toFixed(1)} ms   goal <= 100 ms`);
 } finally {
   await registry?.stop();

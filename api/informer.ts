@@ -229,8 +229,9 @@ export class Informer<T extends KubeObject> {
     for (const key of [...this.store.keys()]) if (!seen.has(key)) this.deleteObject(key);
   }
 
-  private async listAndReplace(): Promise<void> {
+  private async listAndReplace(signal: AbortSignal): Promise<void> {
     const list = await this.resource.listAll({
+      signal,
       namespace: this.opts.namespace,
       labelSelector: this.opts.labelSelector,
       fieldSelector: this.opts.fieldSelector,
@@ -277,7 +278,7 @@ export class Informer<T extends KubeObject> {
     while (!signal.aborted) {
       try {
         if (needList) {
-          await this.listAndReplace();
+          await this.listAndReplace(signal);
           needList = false;
         }
         // client-go picks a random timeout in [5, 10) minutes so watches do not expire together.

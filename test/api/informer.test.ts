@@ -85,6 +85,23 @@ describe('informer', () => {
     }
   });
 
+  it('reports an unreachable server, keeps retrying, and stops promptly', async () => {
+    const nowhere = new KubeClient({ ...client.connection, server: 'https://127.0.0.1:1' });
+    const errors: unknown[] = [];
+    const informer = new Informer(nowhere.resource('Pod'), { backoff: { initialMs: 20, maxMs: 40 }, onError: (e) => errors.push(e) });
+    informer.start();
+    try {
+      await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      expect(String(errors[0])).toMatch(/list pods: cannot reach API server https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+      expect(informer.hasSynced()).toBe(false);
+    } finally {
+      const stopping = performance.now();
+      await informer.stop();
+      expect(performance.now() - stopping).toBeLessThan(1000);
+      nowhere.close();
+    }
+  });
+
   it('replays the cache to handlers registered after sync', async () => {
     const ns = await namespace('inf-late');
     const cms = client.resource('ConfigMap');

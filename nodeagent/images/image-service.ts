@@ -17,6 +17,9 @@ import { RegistryClient } from './registry-client.js';
 import { flattenLayers } from './flatten.js';
 import { Snapshotter } from './snapshots.js';
 
+/** Kubernetes' imagePullPolicy values. */
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
 export interface ImageServiceOptions {
   /** Directory holding content, metadata and snapshots; the CLI uses <data-dir>/images. */
   root: string;
@@ -34,7 +37,7 @@ export interface ImageServiceOptions {
 /** An image the user named that this node does not have. */
 export class ImageNotFoundError extends Error {
   override name = 'ImageNotFoundError';
-  readonly code = 'not-found';
+  code: 'not-found' | 'never-pull' = 'not-found';
 }
 
 /** Pull, list, inspect, remove and garbage-collect images on this node. */
@@ -67,6 +70,32 @@ export class ImageService {
   /** Pulls `ref` (and unpacks it when a snapshotter is set, unless `unpack: false`). */
   pull(ref: string, options: PullOptions = {}): Promise<PullResult> {
     return pullImage({ client: this.client, content: this.content, images: this.images, snapshotter: this.snapshotter, leases: this.leases }, ref, options);
+  }
+
+  /**
+   * Makes `ref` available per a Kubernetes imagePullPolicy: `Always` checks the registry (a
+   * warm re-pull is one HEAD), `IfNotPresent` uses a complete local image without any network,
+   * `Never` only looks locally and fails with code `never-pull` (kubelet's ErrImageNeverPull).
+   */
+  async ensure(ref: string, policy: PullPolicy, options: PullOptions = {}): Promise<ImageRecord> {
+    if (policy !== 'Always') {
+      const local = await this.inspect(ref).catch(() => undefined);
+      if (local && await this.isComplete(local)) return local;
+      if (policy === 'Never') {
+        const err = new ImageNotFoundError(`ensure image ${ref}: not on this node and imagePullPolicy is Never; pull it first or change the policy`);
+        err.code = 'never-pull';
+        throw err;
+      }
+    }
+    return (await this.pull(ref, options)).image;
+  }
+
+  private async isComplete(image: ImageRecord): Promise<boolean> {
+    for (const d of [image.digest, image.manifest.digest, image.configDigest, ...image.layers.map((l) => l.digest)]) {
+      if (!(await this.content.has(d))) return false;
+    }
+    const top = image.chainIds.at(-1);
+    return !top || !this.snapshotter || this.snapshotter.has(top);
   }
 
   list(): Promise<ImageRecord[]> {

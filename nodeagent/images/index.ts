@@ -1,7 +1,7 @@
 // The image service's public surface: pulling images from OCI registries into a verified
 // content store, the image list the runtime reads (run config, chain IDs), garbage
 // collection, and (snapshots.ts, rootfs.ts, flatten.ts) unpacked layers and container rootfs.
-export { ImageService, ImageNotFoundError, type ImageServiceOptions } from './image-service.js';
+export { ImageService, ImageNotFoundError, type ImageServiceOptions, type PullPolicy } from './image-service.js';
 export { pullImage, Leases, type PullOptions, type PullResult, type LayerProgress, type LayerState, type LayerSnapshotter } from './pull.js';
 export { parseReference, formatReference, repositoryName, ReferenceError, type ImageReference } from './reference.js';
 export {

@@ -95,6 +95,19 @@ describe('pull from docker-registry (no auth)', () => {
     expect(warmMs).toBeLessThan(250);
   });
 
+  it('ensure follows imagePullPolicy: IfNotPresent and Never use the local image without the network', async () => {
+    const own = await startRegistry({ kind: 'none' });
+    await own.push(layout, 'skiff/app:v1');
+    const svc = await newService();
+    const ref = `${own.host}/skiff/app:v1`;
+    await expect(svc.ensure(ref, 'Never')).rejects.toMatchObject({ code: 'never-pull' });
+    expect((await svc.ensure(ref, 'IfNotPresent')).digest).toBe(image.manifestDigest);
+    await own.stop();
+    expect((await svc.ensure(ref, 'IfNotPresent')).digest).toBe(image.manifestDigest);
+    expect((await svc.ensure(ref, 'Never')).digest).toBe(image.manifestDigest);
+    await expect(svc.ensure(ref, 'Always')).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
   it('pulls a Docker schema2 image (as pushed with --format v2s2)', async () => {
     const svc = await newService();
     const { image: rec } = await svc.pull(`${reg.host}/skiff/docker:v1`);

@@ -483,6 +483,24 @@ describe('execInContainer', () => {
     await waitForExit(sb.stateDir);
   });
 
+  test('applies the process settings to the exec\'d process (user, capabilities, no_new_privs, seccomp)', async () => {
+    const sb = sandbox('exec-sec');
+    const c = await createContainer(sb.plan(['sleep', '100']));
+    await startContainer(sb.stateDir);
+    const plan = sb.execPlan(c.pid, ['sh', '-c', 'id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; mkdir /tmp/x 2>/dev/null || echo denied']);
+    plan.process.uid = 65534;
+    plan.process.gid = 65534;
+    plan.seccomp = { program: denyMkdirProgram(), flags: 0 };
+    const proc = await execInContainer(plan);
+    const chunks: Buffer[] = [];
+    for await (const chunk of createReadStream('', { fd: proc.stdout as number })) chunks.push(chunk as Buffer);
+    for (const fd of [proc.stdin, proc.stderr]) if (fd !== null) closeSync(fd);
+    expect(Buffer.concat(chunks).toString().split('\n')).toEqual(['65534', 'CapEff:\t0000000000000000', 'NoNewPrivs:\t1', 'denied', '']);
+    expect((await proc.exited).exitCode).toBe(0);
+    signalProcess(c.pid, c.startTime, 'SIGKILL');
+    await waitForExit(sb.stateDir);
+  });
+
   test('gives an exec with process.terminal a pty of the container', async () => {
     const sb = sandbox('exec-tty');
     const c = await createContainer(sb.plan(['sleep', '100']));

@@ -94,7 +94,9 @@ async function* through(src: AsyncIterable<Buffer>, transform: NodeJS.ReadWriteS
 }
 
 async function* zstdDecode(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // The CLI refuses frames with windows over 128 MiB unless told otherwise; layers written with
+  // --long (zstd:chunked, big images) use up to 2 GiB, which decoders such as containerd's accept.
+  const child = spawn('zstd', ['-d', '-c', '-q', '--memory=2048MB'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString();

@@ -61,6 +61,13 @@ describe('decompressLayer', () => {
     expect(await inflate(Buffer.concat([skippableFrame(Buffer.from('metadata')), zstd(data)]), 5)).toEqual({ out: true, kind: 'zstd' });
   });
 
+  it('inflates zstd frames with a 1 GiB window (zstd --long), which the CLI refuses by default', async () => {
+    requireTools('zstd');
+    // Piped input has no known size, so the frame keeps the full --long=30 window.
+    const long = execFileSync('sh', ['-c', 'cat | zstd -q --long=30 -c'], { input: data });
+    expect(await inflate(long)).toEqual({ out: true, kind: 'zstd' });
+  });
+
   it('passes plain data through untouched', async () => {
     expect(await inflate(data, 1000)).toEqual({ out: true, kind: 'none' });
   });

@@ -538,6 +538,9 @@ export function multiLayerRules(compression: Compression = 'gzip', mediaTypes: M
     // Missing parents: no entries for deep/, deep/a/, deep/a/b/.
     { type: 'file', path: 'deep/a/b/file', content: 'deep\n' },
     { type: 'file', path: './dot-prefixed', content: 'dot\n' },
+    // Names that need PAX path records: over 100 bytes with no usable ustar split, and non-ASCII.
+    { type: 'file', path: `long/${'n'.repeat(120)}`, content: 'long name\n', xattrs: { 'user.skiff.long': 'yes' } },
+    { type: 'file', path: 'ünïcode-名前', content: 'utf-8 name\n' },
     { type: 'file', path: 'dup', content: 'first\n' },
     { type: 'file', path: 'dup', content: 'second wins\n', mode: 0o600 },
     { type: 'symlink', path: 'replaced-symlink', target: 'etc/hostname' },

@@ -70,6 +70,8 @@ describe.each(fixtures)('%s image unpacks as umoci does', (name, makeSpec) => {
       expect(Object.keys(reference).filter((p) => p.startsWith('opq/'))).toEqual(['opq/new-after', 'opq/new-before']);
       expect(reference['hl/cross-layer']).toMatchObject({ nlink: 2 });
       expect(reference['data/gone']).toBeUndefined();
+      expect(reference[`long/${'n'.repeat(120)}`]?.xattrs).toEqual({ 'user.skiff.long': '0x796573' });
+      expect(reference['ünïcode-名前']).toMatchObject({ type: 'file', size: 11 });
       // Binary xattrs (PAX values that are not UTF-8) must arrive byte for byte.
       expect(reference['bin/ping']?.xattrs).toEqual({ 'security.capability': '0x0100000200200000000000000000000000000000', 'user.skiff.bin': '0xff008041' });
     }

@@ -109,6 +109,9 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     }
 
     const source = resolved.source;
+    // Blobs come from the endpoint that resolved the name, then from the others in order,
+    // e.g. when a pull-through mirror has the manifest but lost a layer.
+    const blobSources = [source, ...deps.client.sources(ref).filter((s) => s.endpoint.apiRoot !== source.endpoint.apiRoot)];
     const track = async (digest: string, size: number, fetch: (w: IngestWriter) => Promise<void> | void): Promise<string> => {
       lease.digests.add(digest);
       const had = (await deps.content.size(digest)) === size;
@@ -153,7 +156,7 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     // The config downloads alongside the layers (it is needed only before the first unpack),
     // which saves a round trip on every pull.
     const configReady = (async () => {
-      await track(configDesc.digest, configDesc.size, (w) => download(deps.client, source, configDesc, w));
+      await track(configDesc.digest, configDesc.size, (w) => download(deps.client, blobSources, configDesc, w));
       let json: ImageConfigJson;
       try {
         json = JSON.parse((await deps.content.read(configDesc.digest)).toString()) as ImageConfigJson;
@@ -184,7 +187,7 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
         p.state = 'downloading';
         report();
       }
-      const path = await track(layer.digest, layer.size, (w) => download(deps.client, source, layer, w, (n) => {
+      const path = await track(layer.digest, layer.size, (w) => download(deps.client, blobSources, layer, w, (n) => {
         p.downloaded = n;
         report();
       }, aborted.signal));
@@ -286,10 +289,29 @@ function pullError(input: string, err: unknown): Error {
 }
 
 /**
- * Streams blob `desc` into `writer`, resuming at the writer's offset after a dropped connection
- * (up to 5 attempts). Not-found, auth and verification failures are not retried.
+ * Streams blob `desc` into `writer` from the first source that has it. On one source a
+ * dropped connection resumes at the writer's offset (up to 5 attempts); a source that lacks
+ * the blob or stays unreachable hands over to the next, which continues at the same offset
+ * (the digest check at commit catches two sources that disagree). Auth and verification
+ * failures stop at once.
  */
-async function download(client: RegistryClient, source: RepositorySource, desc: Descriptor, writer: IngestWriter,
+async function download(client: RegistryClient, sources: RepositorySource[], desc: Descriptor, writer: IngestWriter,
+  onBytes?: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  let firstError: unknown;
+  for (const source of sources) {
+    try {
+      await downloadFrom(client, source, desc, writer, onBytes, signal);
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (signal?.aborted || !(err instanceof RegistryError) || (code !== 'not-found' && code !== 'unavailable')) throw err;
+      firstError ??= err;
+    }
+  }
+  throw firstError;
+}
+
+async function downloadFrom(client: RegistryClient, source: RepositorySource, desc: Descriptor, writer: IngestWriter,
   onBytes?: (n: number) => void, signal?: AbortSignal): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -304,7 +326,7 @@ async function download(client: RegistryClient, source: RepositorySource, desc: 
         || e.name === 'UnauthorizedError';
       if (permanent) throw err;
       if (attempt >= DOWNLOAD_ATTEMPTS) {
-        throw new RegistryError(`fetch blob ${desc.digest}: ${e.message} (gave up after ${attempt} attempts)`, 'unavailable', undefined, { cause: err });
+        throw new RegistryError(`fetch blob ${desc.digest} from ${source.endpoint.host}: ${e.message} (gave up after ${attempt} attempts)`, 'unavailable', undefined, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
     }

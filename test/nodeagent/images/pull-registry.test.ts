@@ -300,6 +300,20 @@ describe('pull from a misbehaving server', () => {
   });
 });
 
+describe('pull through a mirror that lost a blob', () => {
+  it('fetches the missing layer from the registry itself', async () => {
+    const origin = await registry({ kind: 'none' });
+    const mirror = await registry({ kind: 'none' });
+    await origin.push(layout, 'skiff/app:v1');
+    await mirror.push(layout, 'skiff/app:v1');
+    rmSync(mirror.blobPath(image.layerDigests[1]!));
+    const svc = await newService({ mirrors: { [origin.host]: { endpoint: [`http://${mirror.host}`] } }, configs: {} });
+    const { image: rec } = await svc.pull(`${origin.host}/skiff/app:v1`);
+    expect(sha256File(svc.content.path(image.layerDigests[1]!))).toBe(image.layerDigests[1]);
+    expect(rec.digest).toBe(image.manifestDigest);
+  });
+});
+
 describe('pull over TLS', () => {
   it('trusts a registry through configs.<host>.tls.ca_file or insecure_skip_verify, and refuses it otherwise', async () => {
     const reg = await startRegistry({ kind: 'none' }, { tls: true });

@@ -69,7 +69,8 @@ export async function describeTree(root: string, opts: TreeOptions = {}): Promis
   let current: string | null = null;
   for (const line of stdout.split('\n')) {
     if (line.startsWith('# file: ')) {
-      const p = line.slice(8).replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+      // getfattr escapes bytes outside printable ASCII as \ooo; undo that, then read UTF-8.
+      const p = Buffer.from(line.slice(8).replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), 'latin1').toString('utf8');
       current = p === root ? '' : p.slice(root.length + 1);
       continue;
     }
@@ -78,7 +79,8 @@ export async function describeTree(root: string, opts: TreeOptions = {}): Promis
     const name = line.slice(0, eq);
     if (opts.ignoreXattrs?.test(name)) continue;
     const rec = out[current];
-    if (rec) (rec.xattrs ??= {})[name] = line.slice(eq + 1);
+    if (!rec) throw new Error(`describe tree: getfattr reported \`${current}\`, which the walk did not see`);
+    (rec.xattrs ??= {})[name] = line.slice(eq + 1);
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // container's own writable overlay on top of shared, untouched snapshots.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,15 @@ describe('Snapshotter', () => {
     expect(readFileSync(join(a.fsDir(id!), 'bin/busybox')).equals(readFileSync('/bin/busybox'))).toBe(true);
     // Applying again is a no-op that returns the stored record.
     expect(await a.apply(req)).toEqual(await a.info(id!));
+  });
+
+  it('clears ingest dirs a crash left behind, and only those', async () => {
+    const s = new Snapshotter(join(work, 'stale'));
+    const [id] = await applyAll(s, busybox);
+    mkdirSync(join(s.root, '.ingest-0123456789abcdef-dead/fs/half'), { recursive: true });
+    expect(await s.removeStaleIngests()).toBe(1);
+    expect(readdirSync(s.root)).toEqual([id!.slice(7)]);
+    expect(await s.has(id!)).toBe(true);
   });
 
   it('refuses a wrong chainID and a missing parent', async () => {

@@ -212,7 +212,7 @@ class LayerApplier {
     const base = parts.at(-1);
     if (base !== undefined && base.startsWith(WHITEOUT_PREFIX)) {
       await drain(body);
-      return this.applyWhiteout(h.name, parts);
+      return this.applyWhiteout(h, parts);
     }
     const rel = parts.join('/');
     // Replacing the root with a symlink would point every later entry outside it.
@@ -389,7 +389,8 @@ class LayerApplier {
     chmodSync(abs, mode);
   }
 
-  private async applyWhiteout(entry: string, parts: string[]): Promise<void> {
+  private async applyWhiteout(h: Header, parts: string[]): Promise<void> {
+    const entry = h.name;
     const base = parts.at(-1)!;
     const dirParts = parts.slice(0, -1);
     const dir = dirParts.join('/');
@@ -407,6 +408,8 @@ class LayerApplier {
       await this.ensureParents(entry, parts);
       await this.replace(rel);
       await makeNode(this.abs(rel), 'char', 0, 0, 0);
+      // Owned as the whiteout entry says, as containerd does; overlayfs ignores it either way.
+      if (h.uid !== this.uid || h.gid !== this.gid) lchownSync(this.abs(rel), h.uid, h.gid);
       this.whiteouts.add(rel);
       return;
     }

@@ -62,12 +62,11 @@ function progressPrinter(out: NodeJS.WriteStream): { update(layers: LayerProgres
         if (now - last >= 100) { last = now; draw(layers); }
         return;
       }
+      // One line per state change; byte counts would flood a log.
       for (const p of layers) {
-        if (p.state === 'downloading' && states.get(p.index) === 'downloading') continue;
-        if (states.get(p.index) !== p.state) {
-          states.set(p.index, p.state);
-          out.write(`${line(p)}\n`);
-        }
+        if (p.state === 'waiting' || states.get(p.index) === p.state) continue;
+        states.set(p.index, p.state);
+        out.write(p.state === 'downloading' ? `${shortDigest(p.digest)}: downloading ${humanSize(p.size)}\n` : `${line(p)}\n`);
       }
     },
     finish(layers) {

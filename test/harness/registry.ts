@@ -29,13 +29,16 @@ export function requireRegistryTools(): void {
 export type RegistryAuth =
   | { kind: 'none' }
   | { kind: 'basic'; username: string; password: string }
-  /** users: accounts the token server accepts; anonymous: grant pull to callers without credentials. */
-  | { kind: 'token'; users?: Record<string, string>; anonymous?: boolean };
+  /**
+   * users: accounts the token server accepts (GET with Basic); refreshTokens: user -> OAuth2
+   * refresh token accepted by POST; anonymous: grant pull to callers without credentials.
+   */
+  | { kind: 'token'; users?: Record<string, string>; anonymous?: boolean; refreshTokens?: Record<string, string> };
 
 export interface TokenServer {
   url: string;
   /** Every token request seen, for asserting on caching and credentials. */
-  requests: Array<{ scope: string[]; service: string | null; user: string | null }>;
+  requests: Array<{ scope: string[]; service: string | null; user: string | null; method: 'GET' | 'POST' }>;
 }
 
 export interface RegistryOptions {
@@ -114,7 +117,7 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, optio
         '-days', '2', '-subj', '/CN=skiff-test-token-issuer'], { stdio: 'ignore' });
       tokenServer = await startTokenServer({
         key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8'),
-        users: auth.users ?? {}, anonymous: auth.anonymous ?? false,
+        users: auth.users ?? {}, anonymous: auth.anonymous ?? false, refreshTokens: auth.refreshTokens ?? {},
       });
       authYaml = `auth:\n  token:\n    realm: ${tokenServer.url}/token\n    service: ${TOKEN_SERVICE}\n` +
         `    issuer: ${TOKEN_ISSUER}\n    rootcertbundle: ${certPath}\n`;
@@ -225,13 +228,34 @@ export const TOKEN_ISSUER = 'skiff-test-token-issuer';
  * RS256 and carries the signing certificate in `x5c`, which distribution verifies against its
  * rootcertbundle (its other forms, `jwk` and libtrust `kid`, need libtrust key IDs).
  */
-async function startTokenServer(opts: { key: string; cert: string; users: Record<string, string>; anonymous: boolean })
+async function startTokenServer(opts: { key: string; cert: string; users: Record<string, string>; anonymous: boolean; refreshTokens: Record<string, string> })
   : Promise<TokenServer & { close(): Promise<void> }> {
   const certDer = new X509Certificate(opts.cert).raw.toString('base64');
   const requests: TokenServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://token');
     if (url.pathname !== '/token') { res.writeHead(404).end(); return; }
+    if (req.method === 'POST') {
+      // OAuth2 (docs/spec/auth/oauth.md): a refresh token stands for the user it was issued to.
+      let body = '';
+      req.on('data', (d: Buffer) => { body += d.toString(); });
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+        const service = form.get('service');
+        const user = Object.entries(opts.refreshTokens).find(([, t]) => t === form.get('refresh_token'))?.[0] ?? null;
+        requests.push({ scope: scopes, service, user, method: 'POST' });
+        if (form.get('grant_type') !== 'refresh_token' || user === null) {
+          res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
+          return;
+        }
+        // The OAuth2 answer carries only access_token.
+        const { token, expiresIn, issuedAt } = issue(user, service, scopes);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ access_token: token, expires_in: expiresIn, issued_at: issuedAt }));
+      });
+      return;
+    }
     const scopes = url.searchParams.getAll('scope');
     const service = url.searchParams.get('service');
     let user: string | null = null;
@@ -239,13 +263,18 @@ async function startTokenServer(opts: { key: string; cert: string; users: Record
     if (header.startsWith('Basic ')) {
       const [name, ...rest] = Buffer.from(header.slice(6), 'base64').toString().split(':');
       if (opts.users[name!] === undefined || opts.users[name!] !== rest.join(':')) {
-        requests.push({ scope: scopes, service, user: name ?? null });
+        requests.push({ scope: scopes, service, user: name ?? null, method: 'GET' });
         res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"incorrect username or password"}');
         return;
       }
       user = name!;
     }
-    requests.push({ scope: scopes, service, user });
+    requests.push({ scope: scopes, service, user, method: 'GET' });
+    const { token, expiresIn, issuedAt } = issue(user, service, scopes);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ token, access_token: token, expires_in: expiresIn, issued_at: issuedAt }));
+  });
+  function issue(user: string | null, service: string | null, scopes: string[]): { token: string; expiresIn: number; issuedAt: string } {
     // Anonymous callers get nothing unless the server is public, like a private Hub repo.
     const access = user !== null || opts.anonymous ? scopes.flatMap(parseScope) : [];
     const now = Math.floor(Date.now() / 1000);
@@ -253,9 +282,8 @@ async function startTokenServer(opts: { key: string; cert: string; users: Record
       iss: TOKEN_ISSUER, sub: user ?? '', aud: service ?? TOKEN_SERVICE,
       exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access,
     });
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date(now * 1000).toISOString() }));
-  });
+    return { token, expiresIn: 300, issuedAt: new Date(now * 1000).toISOString() };
+  }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -200,13 +200,25 @@ describe('pull with credentials', () => {
     const svc = await newService({ mirrors: {}, configs: { [reg.host]: { auth: { username: 'alice', password: 's3cret' } } } });
     await svc.pull(`${reg.host}/private/app:v1`);
     const mine = reg.tokenServer!.requests.slice(before);
-    expect(mine).toEqual([{ scope: ['repository:private/app:pull'], service: 'skiff-test-registry', user: 'alice' }]);
+    expect(mine).toEqual([{ scope: ['repository:private/app:pull'], service: 'skiff-test-registry', user: 'alice', method: 'GET' }]);
 
     const anonymous = await newService();
     const err = await anonymous.pull(`${reg.host}/private/app:v1`).catch((e: Error & { code?: string }) => e);
     expect(err).toMatchObject({ code: 'unauthorized' });
     expect((err as Error).message).toContain(`configs."${reg.host}".auth`);
     await expectEmptyStore(anonymous);
+  });
+
+  it('token auth: an identity_token is exchanged with an OAuth2 refresh_token POST', async () => {
+    const reg = await registry({ kind: 'token', users: { alice: 's3cret' }, refreshTokens: { alice: 'refresh-abc' } });
+    await reg.push(layout, 'private/app:v1');
+    const svc = await newService({ mirrors: {}, configs: { [reg.host]: { auth: { identity_token: 'refresh-abc' } } } });
+    await svc.pull(`${reg.host}/private/app:v1`);
+    expect(reg.tokenServer!.requests.at(-1)).toEqual({ scope: ['repository:private/app:pull'], service: 'skiff-test-registry', user: 'alice', method: 'POST' });
+
+    const revoked = await newService({ mirrors: {}, configs: { [reg.host]: { auth: { identity_token: 'stale' } } } });
+    await expect(revoked.pull(`${reg.host}/private/app:v1`)).rejects.toMatchObject({ code: 'unauthorized' });
+    await expectEmptyStore(revoked);
   });
 
   it('token auth: anonymous tokens work when the token server grants them (Docker Hub public repos)', async () => {

@@ -93,10 +93,26 @@ function buildProgram(setCode: (code: number) => void): Command {
     .action((ref: string) => withService(async (svc) => {
       const progress = progressPrinter(process.stderr);
       let layers: LayerProgress[] = [];
-      const { image, fetched } = await svc.pull(ref, {
-        onResolved: (name) => process.stderr.write(`Pulling ${name}\n`),
-        onProgress: (l) => { layers = l; progress.update(l); },
-      });
+      // Ctrl-C cancels the pull, which removes what it wrote before the process exits.
+      const controller = new AbortController();
+      const interrupt = (): void => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', interrupt);
+      process.once('SIGTERM', interrupt);
+      let result;
+      try {
+        result = await svc.pull(ref, {
+          signal: controller.signal,
+          onResolved: (name) => process.stderr.write(`Pulling ${name}\n`),
+          onProgress: (l) => { layers = l; progress.update(l); },
+        });
+      } catch (err) {
+        if (controller.signal.aborted) setCode(130);
+        throw err;
+      } finally {
+        process.off('SIGINT', interrupt);
+        process.off('SIGTERM', interrupt);
+      }
+      const { image, fetched } = result;
       progress.finish(layers);
       process.stdout.write(`Digest: ${image.digest}\n`);
       process.stdout.write(fetched ? `Pulled ${image.name}\n` : `${image.name} is up to date\n`);
@@ -148,10 +164,12 @@ function buildProgram(setCode: (code: number) => void): Command {
   return program;
 }
 
+
 /** Runs `skiff image ...` and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let code = 1;
-  const program = buildProgram((c) => { code = c; });
+  let failureCode = 1;
+  const program = buildProgram((c) => { if (c === 0) code = 0; else failureCode = c; });
   try {
     await program.parseAsync(argv, { from: 'user' });
     if (argv.length === 0) {
@@ -162,6 +180,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     process.stderr.write(`skiff image: ${(err as Error).message}\n`);
-    return 1;
+    return failureCode;
   }
 }

@@ -41,6 +41,8 @@ export interface PullOptions {
   onProgress?: (layers: LayerProgress[]) => void;
   /** Called once the reference resolved, before any download. */
   onResolved?: (name: string, digest: string) => void;
+  /** Cancels the pull; what it created so far is removed, as for any failure. */
+  signal?: AbortSignal;
 }
 
 export interface PullResult {
@@ -98,8 +100,14 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
   if (unpack && !deps.snapshotter) throw new Error(`pull ${input}: unpacking needs a snapshotter`);
   const lease = deps.leases.acquire();
   const created = { digests: [] as string[], chainIds: [] as string[] };
+  const aborted = new AbortController();
+  const cancel = (): void => aborted.abort(options.signal?.reason ?? new Error('pull cancelled'));
+  if (options.signal?.aborted) cancel();
+  options.signal?.addEventListener('abort', cancel, { once: true });
   try {
+    aborted.signal.throwIfAborted();
     const resolved = await deps.client.resolve(ref);
+    aborted.signal.throwIfAborted();
     const target = resolved.descriptor;
     options.onResolved?.(name, target.digest);
 
@@ -156,7 +164,7 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     // The config downloads alongside the layers (it is needed only before the first unpack),
     // which saves a round trip on every pull.
     const configReady = (async () => {
-      await track(configDesc.digest, configDesc.size, (w) => download(deps.client, blobSources, configDesc, w));
+      await track(configDesc.digest, configDesc.size, (w) => download(deps.client, blobSources, configDesc, w, undefined, aborted.signal));
       let json: ImageConfigJson;
       try {
         json = JSON.parse((await deps.content.read(configDesc.digest)).toString()) as ImageConfigJson;
@@ -176,7 +184,7 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     const report = (): void => options.onProgress?.(progress);
     report();
 
-    const aborted = new AbortController();
+    aborted.signal.throwIfAborted();
     const limit = limiter(options.concurrency ?? 3);
     const blobs = layers.map((layer, i) => limit(async () => {
       if (aborted.signal.aborted) throw aborted.signal.reason;
@@ -254,6 +262,7 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     await rollback(deps, created, lease);
     throw pullError(input, err);
   } finally {
+    options.signal?.removeEventListener('abort', cancel);
     lease.release();
   }
 }

@@ -1,12 +1,13 @@
 // `skiff image` as a user runs it: the built bin/skiff (npm run build) against a real
 // registry, checking what is printed, the exit codes, and what lands on disk.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRegistry, type TestRegistry } from '../../harness/registry.js';
 import { writeOciLayout, type BuiltImage } from './pull-fixtures.js';
+import { startStaticRegistry } from './pull-static-registry.js';
 
 const SKIFF = resolve(__dirname, '../../../bin/skiff');
 let work: string;
@@ -108,6 +109,26 @@ describe('skiff image', () => {
     const bad = await skiff('--registry-config', config, 'ls');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`configs."${secured.host}".auth.user: unknown field`);
+  });
+
+  it('Ctrl-C during a pull exits 130 and leaves no blob and no ingest', async () => {
+    const layoutDir = join(work, 'layout');
+    const srv = await startStaticRegistry({ layout: layoutDir, stall: { digest: image.layerDigests[1]!, after: 10 } });
+    const data = join(work, 'interrupted');
+    try {
+      const child = spawn(process.execPath, [SKIFF, 'image', '--data-dir', data, 'pull', `${srv.host}/cli/app:v1`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      await vi.waitFor(() => expect(stderr).toContain(`${image.layerDigests[1]!.slice(7, 19)}: downloading`), { timeout: 20_000 });
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toContain('interrupted');
+      expect(readdirSync(join(data, 'images/content/blobs/sha256'))).toEqual([]);
+      expect(readdirSync(join(data, 'images/content/ingest'))).toEqual([]);
+    } finally {
+      await srv.stop();
+    }
   });
 
   it('rejects a malformed reference without touching the network', async () => {

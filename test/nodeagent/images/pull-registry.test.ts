@@ -283,6 +283,20 @@ describe('pull from a misbehaving server', () => {
     expect(srv.requests.filter((r) => r.path.includes('/blobs/')).length).toBe(3 + 3);
   });
 
+  it('cancels a pull through its signal, removing everything it wrote', async () => {
+    const srv = await startStaticRegistry({ layout, stall: { digest: image.layerDigests[1]!, after: 500_000 } });
+    cleanups.push(() => srv.stop());
+    const svc = await newService();
+    const controller = new AbortController();
+    const pulling = svc.pull(`${srv.host}/skiff/app:v1`, {
+      signal: controller.signal,
+      onProgress: (layers) => { if (layers[1]!.downloaded >= 500_000) controller.abort(new Error('interrupted')); },
+    });
+    await expect(pulling).rejects.toThrow(/^pull .*: interrupted$/);
+    await expectEmptyStore(svc);
+    expect(readdirSync(join(svc.root, 'snapshots')).filter((n) => !n.startsWith('.'))).toEqual([]);
+  });
+
   it('follows a blob redirect to another origin without sending it the Authorization header', async () => {
     const blobHost = await startStaticRegistry({ layout });
     const auth = 'Basic ' + Buffer.from('alice:s3cret').toString('base64');

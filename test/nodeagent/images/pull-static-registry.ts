@@ -19,6 +19,8 @@ export interface StaticRegistryOptions {
   overrideManifest?: { body: Buffer; contentType: string };
   /** Answer the first `times` blob GETs with `status` (429 / 503), Retry-After 0. */
   failBlobs?: { status: number; times: number };
+  /** Send the first `after` bytes of blob `digest`, then hold the connection open forever. */
+  stall?: { digest: string; after: number };
   /** Manifest HEADs answer 405 (some proxies), or 200 without Docker-Content-Digest. */
   manifestHead?: 'method-not-allowed' | 'no-digest';
   /** Require this Authorization header value (Basic) on every /v2 request. */
@@ -102,6 +104,10 @@ export async function startStaticRegistry(opts: StaticRegistryOptions): Promise<
     if (start > 0) headers['content-range'] = `bytes ${start}-${data.length - 1}/${data.length}`;
     res.writeHead(start > 0 ? 206 : 200, headers);
     if (method === 'HEAD') { res.end(); return; }
+    if (opts.stall && opts.stall.digest === digest) {
+      res.write(body.subarray(0, opts.stall.after));
+      return;
+    }
     const t = opts.truncate;
     if (t && t.digest === digest && (t.times === undefined || truncations < t.times)) {
       truncations++;

@@ -4,11 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { load as loadYaml } from 'js-yaml';
 import type { UserInfo } from './authn.js';
 import { parseFieldValidation } from './field-validation.js';
-import { MODIFIED_MESSAGE } from './object-store.js';
+import { MODIFIED_MESSAGE, collectionPrefix, decodeObject } from './object-store.js';
 import { applyPatch, decodeApplied, patchTypeOf } from './patching.js';
 import type { ResourceRequest } from './request-info.js';
 import { RESOURCES, apiVersionOf, type KubeObject, type ResourceInfo } from './resources.js';
-import { ResourceRest, type DeleteOptions, type WriteContext } from './rest.js';
+import { ResourceRest, listFilter, type DeleteOptions, type ListQuery, type WriteContext } from './rest.js';
 import { labelSelectorToString } from './selectors.js';
 import { ApiError, badRequest, conflict, methodNotAllowed, notFound, success } from './status.js';
 import { toTable, wantsTable, type IncludeObject } from './table.js';
@@ -121,6 +121,13 @@ function deleteOptionsOf(contentType: string | undefined, body: Buffer, q: URLSe
   return opts;
 }
 
+async function listFromCache(watches: WatchSource, info: ResourceInfo, q: ListQuery): Promise<{ items: KubeObject[]; revision: number; continue?: string }> {
+  const filter = listFilter(info, q);
+  const snap = await watches.snapshot(info, collectionPrefix(info, q.namespace));
+  const items = snap.items.map((kv) => decodeObject(info, kv)).filter((o) => !filter || filter(o));
+  return { items, revision: snap.revision };
+}
+
 /** Serves one request to a resource URL; errors are thrown as ApiErrors for the caller to render. */
 export async function handleResource(deps: HandlerDeps, r: ResourceRequest, p: ParsedRequest): Promise<void> {
   const info = RESOURCES.find((x) => x.group === r.group && x.version === r.version && x.resource === r.resource);
@@ -156,13 +163,18 @@ export async function handleResource(deps: HandlerDeps, r: ResourceRequest, p: P
           table: table ? { include: includeObjectOf(q) } : undefined,
         }, deps.watchSettings, deps.trackWatch);
       }
-      const page = await rest.list(info, {
+      const listQuery = {
         namespace: ns,
         labelSelector: q.get('labelSelector') ?? undefined,
         fieldSelector: q.get('fieldSelector') ?? undefined,
         limit: intParam(q, 'limit'),
         continue: q.get('continue') ?? undefined,
-      });
+      };
+      // resourceVersion=0 means "any state is fine": served from the watch cache, unpaged,
+      // as kube's cacher does, so every reflector's (re-)list costs no storage read (P13).
+      const page = q.get('resourceVersion') === '0' && !listQuery.continue
+        ? await listFromCache(deps.watches, info, listQuery)
+        : await rest.list(info, listQuery);
       const listMeta = { resourceVersion: String(page.revision), ...(page.continue ? { continue: page.continue } : {}) };
       if (table) return sendJson(res, 200, toTable(info, page.items, listMeta, includeObjectOf(q)));
       return sendJson(res, 200, { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: listMeta, items: page.items });

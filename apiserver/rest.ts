@@ -99,10 +99,7 @@ export class ResourceRest {
 
   /** One page of the collection, filtered by label and field selectors. */
   list(info: ResourceInfo, q: ListQuery) {
-    const labels = parseLabelSelector(q.labelSelector);
-    const fields = parseFieldSelector(q.fieldSelector, selectableFields(info));
-    const filter = labels.length || fields.length ? (o: KubeObject) => matchesLabels(labels, o.metadata?.labels) && matchesFields(fields, fieldValues(info, o)) : undefined;
-    return this.store.list(info, { namespace: q.namespace, limit: q.limit, continue: q.continue, filter });
+    return this.store.list(info, { namespace: q.namespace, limit: q.limit, continue: q.continue, filter: listFilter(info, q) });
   }
 
   /** POST: a new object (generateName, uid, generation 1, defaults, validation); 409 if the name is taken. */
@@ -378,6 +375,14 @@ export class ResourceRest {
 /** The field manager a write is recorded under; kube derives one from the user agent, we name the user. */
 function managerOf(ctx: WriteContext): string {
   return ctx.fieldManager ?? ctx.user.name;
+}
+
+/** The selectors of a list as one predicate; undefined when there are none. 400 on a bad selector. */
+export function listFilter(info: ResourceInfo, q: ListQuery): ((o: KubeObject) => boolean) | undefined {
+  const labels = parseLabelSelector(q.labelSelector);
+  const fields = parseFieldSelector(q.fieldSelector, selectableFields(info));
+  if (!labels.length && !fields.length) return undefined;
+  return (o) => matchesLabels(labels, o.metadata?.labels) && matchesFields(fields, fieldValues(info, o));
 }
 
 /** The field names a field selector may use for this resource. */

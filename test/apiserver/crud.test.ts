@@ -1,7 +1,7 @@
 // Object semantics over real HTTPS, on both storage backends: status codes, uid,
 // generation, generateName, selectors, paging, strict decoding, dry runs, namespaces,
 // subresources, finalizers and graceful pod deletion.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKENDS, call, configMap, createNamespace, deployment, pod, startTestServer, type TestServer } from './helpers.js';
 
 describe.each(BACKENDS)('API objects on %s', (backend) => {
@@ -103,6 +103,8 @@ describe.each(BACKENDS)('API objects on %s', (backend) => {
     expect(await names('labelSelector=!tier')).toEqual(['c']);
     expect(await names('fieldSelector=metadata.name%3Db')).toEqual(['b']);
     expect(await names(`fieldSelector=metadata.namespace%3D${space},metadata.name!%3Da`)).toEqual(['b', 'c']);
+    // resourceVersion=0 (what reflectors send) is served from the watch cache, selectors included.
+    await vi.waitFor(async () => expect(await names('labelSelector=app%3Dweb&resourceVersion=0&limit=500')).toEqual(['a', 'b']), { timeout: 5000 });
     const bad = await call(ts.creds, 'GET', `${base}?fieldSelector=spec.nodeName%3Dx`);
     expect(bad.status).toBe(400);
 

@@ -3,7 +3,7 @@
 // rest. Images themselves are never removed here; `rm` does that, and GC reclaims what only
 // the removed image used.
 import type { ContentStore } from './content-store.js';
-import type { ImageStore } from './image-store.js';
+import { imageDigests, type ImageStore } from './image-store.js';
 import type { Leases, LayerSnapshotter } from './pull.js';
 
 /** What users of the images (containers) hold; GC keeps these even with no image naming them. */
@@ -35,7 +35,7 @@ export async function collectGarbage(
   const keepDigests = deps.leases.digests();
   const keepChains = deps.leases.chainIds();
   for (const image of await deps.images.list()) {
-    for (const d of [image.digest, image.manifest.digest, image.configDigest, ...image.layers.map((l) => l.digest)]) keepDigests.add(d);
+    for (const d of imageDigests(image)) keepDigests.add(d);
     for (const c of image.chainIds) keepChains.add(c);
   }
   const extra = await inUse();

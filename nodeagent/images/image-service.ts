@@ -10,7 +10,7 @@ import { ContentStore } from './content-store.js';
 import { collectGarbage, type GcResult, type InUse } from './gc.js';
 import { ImageStore, type ImageConfig, type ImageRecord } from './image-store.js';
 import type { Platform } from './media-types.js';
-import { Leases, pullImage, type LayerSnapshotter, type PullOptions, type PullResult } from './pull.js';
+import { Leases, isImageComplete, pullImage, type LayerSnapshotter, type PullOptions, type PullResult } from './pull.js';
 import { formatReference, parseReference } from './reference.js';
 import { emptyRegistriesConfig, type RegistriesConfig } from './registries-config.js';
 import { RegistryClient } from './registry-client.js';
@@ -80,7 +80,7 @@ export class ImageService {
   async ensure(ref: string, policy: PullPolicy, options: PullOptions = {}): Promise<ImageRecord> {
     if (policy !== 'Always') {
       const local = await this.inspect(ref).catch(() => undefined);
-      if (local && await this.isComplete(local)) return local;
+      if (local && await isImageComplete(this.content, this.snapshotter, local)) return local;
       if (policy === 'Never') {
         const err = new ImageNotFoundError(`ensure image ${ref}: not on this node and imagePullPolicy is Never; pull it first or change the policy`);
         err.code = 'never-pull';
@@ -88,14 +88,6 @@ export class ImageService {
       }
     }
     return (await this.pull(ref, options)).image;
-  }
-
-  private async isComplete(image: ImageRecord): Promise<boolean> {
-    for (const d of [image.digest, image.manifest.digest, image.configDigest, ...image.layers.map((l) => l.digest)]) {
-      if (!(await this.content.has(d))) return false;
-    }
-    const top = image.chainIds.at(-1);
-    return !top || !this.snapshotter || this.snapshotter.has(top);
   }
 
   list(): Promise<ImageRecord[]> {

@@ -53,6 +53,11 @@ interface StoreFile {
   images: Record<string, ImageRecord>;
 }
 
+/** Every blob an image references: resolved digest, platform manifest, config, layers. */
+export function imageDigests(image: ImageRecord): string[] {
+  return [image.digest, image.manifest.digest, image.configDigest, ...image.layers.map((l) => l.digest)];
+}
+
 /** Reads the `config` section of an OCI / Docker image config into an ImageConfig. */
 export function parseImageConfig(raw: unknown): ImageConfig {
   const c = ((raw as { config?: Record<string, unknown> })?.config ?? {}) as Record<string, unknown>;

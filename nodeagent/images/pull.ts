@@ -1,14 +1,17 @@
-// The pull loop: resolve the name to a digest (one HEAD), and when that digest is already
-// complete on this node stop there. Otherwise fetch the manifest (and pick this platform out of
-// an index), the config, then the layers, at most 3 at a time, unpacking layer i into its
-// snapshot as soon as its blob is committed and layer i-1 is unpacked, so unpacking overlaps
-// the downloads still running. Only then is the name recorded. A failed pull removes the blobs
-// and snapshots it created that nothing else uses, so a retry starts clean.
+// The pull loop. Resolve the name to a digest (one HEAD); when that digest is already
+// complete on this node, stop there. Otherwise:
+//   1. fetch the manifest, picking this platform out of an index;
+//   2. download the config alongside the layers, at most 3 at a time;
+//   3. unpack layer i into its snapshot as soon as its blob is committed and layer i-1 is
+//      unpacked, so unpacking overlaps the downloads still running;
+//   4. only then record the name.
+// A failed or cancelled pull removes the blobs and snapshots it created that nothing else
+// uses, so a retry starts clean.
+import type { Readable } from 'node:stream';
 import { chainIds as computeChainIds } from './chain-id.js';
 import { ContentError, type ContentStore, type IngestWriter } from './content-store.js';
-import { parseImageConfig, type ImageRecord, type ImageStore } from './image-store.js';
+import { imageDigests, parseImageConfig, type ImageRecord, type ImageStore } from './image-store.js';
 import { DOCKER_CONFIG, LAYER_MEDIA_TYPES, OCI_CONFIG, isIndex, isManifest, type Descriptor } from './media-types.js';
-import type { Readable } from 'node:stream';
 import { formatReference, parseReference } from './reference.js';
 import { RegistryError, manifestMediaType, type RegistryClient, type RepositorySource } from './registry-client.js';
 
@@ -112,7 +115,7 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     options.onResolved?.(name, target.digest);
 
     const existing = await deps.images.get(name);
-    if (existing && existing.digest === target.digest && await isComplete(deps, existing, unpack)) {
+    if (existing && existing.digest === target.digest && await isImageComplete(deps.content, unpack ? deps.snapshotter : undefined, existing)) {
       return { image: existing, fetched: false };
     }
 
@@ -267,13 +270,12 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
   }
 }
 
-/** True when the manifest, config, every layer blob and (when unpacking) the rootfs snapshot exist. */
-async function isComplete(deps: PullDeps, image: ImageRecord, unpack: boolean): Promise<boolean> {
-  const digests = [image.digest, image.manifest.digest, image.configDigest, ...image.layers.map((l) => l.digest)];
-  const present = await Promise.all(digests.map((d) => deps.content.has(d)));
+/** True when every blob of `image` and (when unpacking) its rootfs snapshot are present. */
+export async function isImageComplete(content: ContentStore, snapshotter: LayerSnapshotter | undefined, image: ImageRecord): Promise<boolean> {
+  const present = await Promise.all(imageDigests(image).map((d) => content.has(d)));
   if (present.includes(false)) return false;
-  if (unpack && image.chainIds.length > 0) return deps.snapshotter!.has(image.chainIds[image.chainIds.length - 1]!);
-  return true;
+  const top = image.chainIds.at(-1);
+  return !top || !snapshotter || snapshotter.has(top);
 }
 
 /** Removes what a failed pull created, unless another image or pull uses it. */
@@ -283,7 +285,7 @@ async function rollback(deps: PullDeps, created: { digests: string[]; chainIds: 
   const keepDigests = deps.leases.digests();
   const keepChains = deps.leases.chainIds();
   for (const image of images) {
-    for (const d of [image.digest, image.manifest.digest, image.configDigest, ...image.layers.map((l) => l.digest)]) keepDigests.add(d);
+    for (const d of imageDigests(image)) keepDigests.add(d);
     for (const c of image.chainIds) keepChains.add(c);
   }
   for (const c of created.chainIds.reverse()) if (!keepChains.has(c)) await deps.snapshotter?.remove(c).catch(() => {});

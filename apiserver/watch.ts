@@ -33,6 +33,10 @@ export interface WatchSettings {
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
+// A client that lets this much pile up unread is cut off, as kube's cacher drops watchers
+// that cannot keep up; it re-watches from its last resourceVersion.
+const MAX_UNREAD_BYTES = 32 * 1024 * 1024;
+
 /**
  * Serves one watch until the client goes away, the timeout passes, or the storage watch
  * fails. Selector and resourceVersion errors are thrown before any byte is written.
@@ -63,6 +67,8 @@ export async function serveWatch(res: ServerResponse, source: WatchSource, req: 
   let headersSent = false;
   let lastRevision = startRevision;
   let closed = false;
+  // The initial state may be large and is written at once; the unread limit applies after it.
+  let live = false;
   const send = (type: EventType, object: unknown): void => {
     if (closed) return;
     let out = object;
@@ -72,9 +78,8 @@ export async function serveWatch(res: ServerResponse, source: WatchSource, req: 
       headersSent = true;
     }
     res.write(`${JSON.stringify({ type, object: out })}\n`);
+    if (live && res.writableLength > MAX_UNREAD_BYTES) stop();
   };
-
-  for (const o of initial) send('ADDED', o);
 
   let watch: { cancel(): void } | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -89,6 +94,9 @@ export async function serveWatch(res: ServerResponse, source: WatchSource, req: 
   const unregister = onEnd(stop);
   // P5: the response's close, not the request's, says the client went away.
   res.on('close', stop);
+
+  for (const o of initial) send('ADDED', o);
+  live = true;
 
   const bookmark = (): void => {
     send('BOOKMARK', { kind: info.kind, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(lastRevision) } });

@@ -67,6 +67,7 @@ describe('pull from docker-registry (no auth)', () => {
     await reg.push(layout, 'skiff/app:v1');
     await reg.push(layout, 'skiff/docker:v1', { format: 'v2s2' });
     await reg.push(multiLayout, 'skiff/multi:v1', { all: true });
+    await reg.push(multiLayout, 'skiff/multi-docker:v1', { all: true, format: 'v2s2' });
   });
 
   it('stores verified blobs, records the image with its run config, and re-pulls from one HEAD', async () => {
@@ -125,6 +126,14 @@ describe('pull from docker-registry (no auth)', () => {
 
     const arm = await newService(undefined, { os: 'linux', architecture: 'arm64' });
     expect((await arm.pull(`${reg.host}/skiff/multi:v1`)).image.manifest.digest).toBe(multi.images[0]!.manifestDigest);
+
+    // The same images as a Docker manifest list with schema2 children.
+    const docker = await newService();
+    const { image: fromList } = await docker.pull(`${reg.host}/skiff/multi-docker:v1`);
+    expect(fromList.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
+    expect(fromList.manifest.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(fromList.platform.architecture).toBe('amd64');
+    expect(fromList.layers.map((l) => l.diffId)).toEqual(multi.images[1]!.diffIds);
 
     const s390 = await newService(undefined, { os: 'linux', architecture: 's390x' });
     await expect(s390.pull(`${reg.host}/skiff/multi:v1`)).rejects.toThrow(/no image for linux\/s390x \(offered: linux\/arm64\/v8, linux\/amd64\)/);

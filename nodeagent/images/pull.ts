@@ -132,6 +132,7 @@ export async function pullImage(deps: PullDeps, input: string, options: PullOpti
     };
     const manifestBytes = async (desc: Descriptor): Promise<Buffer> => {
       lease.digests.add(desc.digest);
+      if (desc === target && resolved.bytes) return resolved.bytes;
       if ((await deps.content.size(desc.digest)) === desc.size) return deps.content.read(desc.digest);
       return deps.client.fetchManifest(source, desc);
     };

@@ -43,6 +43,8 @@ export interface RepositorySource {
 export interface ResolvedManifest {
   descriptor: Descriptor;
   source: RepositorySource;
+  /** The verified body, when resolving had to GET it (no usable HEAD). */
+  bytes?: Buffer;
 }
 
 export interface RegistryClientOptions {
@@ -87,11 +89,11 @@ export class RegistryClient {
     const errors: Error[] = [];
     for (const source of this.sources(ref)) {
       try {
-        const descriptor = await this.headManifest(source, manifestReference(ref));
+        const { descriptor, bytes } = await this.headManifest(source, manifestReference(ref));
         if (ref.digest && descriptor.digest !== ref.digest) {
           throw new RegistryError(`registry ${source.endpoint.host} answered digest ${descriptor.digest} for ${ref.digest}`, 'digest-mismatch');
         }
-        return { descriptor, source };
+        return { descriptor, source, bytes };
       } catch (err) {
         errors.push(err as Error);
       }
@@ -105,7 +107,7 @@ export class RegistryClient {
     throw new RegistryError(`no endpoint could resolve ${manifestReference(ref)}: ${summary}`, last.code ?? 'unavailable', last.status, { cause: last });
   }
 
-  private async headManifest(source: RepositorySource, reference: string): Promise<Descriptor> {
+  private async headManifest(source: RepositorySource, reference: string): Promise<{ descriptor: Descriptor; bytes?: Buffer }> {
     const url = `${source.endpoint.apiRoot}/${source.path}/manifests/${reference}`;
     const head = await this.request(source, 'HEAD', url, { accept: MANIFEST_ACCEPT });
     head.body.resume();
@@ -114,12 +116,14 @@ export class RegistryClient {
     const mediaType = contentType(head.headers['content-type']);
     if (head.status === 200 && typeof digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(digest) && Number.isFinite(length) && mediaType) {
       checkManifestType(mediaType, source);
-      return { mediaType, digest, size: length };
+      return { descriptor: { mediaType, digest, size: length } };
     }
     if (head.status !== 200 && head.status !== 405) throw await this.statusError(head, source, `resolve ${source.path}:${reference}`);
     // No usable HEAD (405, or no digest header): GET and hash the body ourselves.
     const { bytes, mediaType: type } = await this.getManifestBytes(source, reference);
-    return { mediaType: type, digest: sha256(bytes), size: bytes.length };
+    const computed = sha256(bytes);
+    checkManifestBody(bytes, type, computed);
+    return { descriptor: { mediaType: type, digest: computed, size: bytes.length }, bytes };
   }
 
   /**

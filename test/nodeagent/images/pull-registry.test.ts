@@ -273,6 +273,8 @@ describe('pull from a misbehaving server', () => {
     cleanups.push(() => srv.stop());
     const svc = await newService();
     expect((await svc.pull(`${srv.host}/skiff/app:v1`)).image.digest).toBe(image.manifestDigest);
+    // The body fetched to resolve is the one used: one manifest GET, not two.
+    expect(srv.requests.filter((r) => r.method === 'GET' && r.path.includes('/manifests/')).length).toBe(1);
   });
 
   it('downloads each blob once when two pulls of the same image race', async () => {

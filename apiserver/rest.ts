@@ -12,6 +12,7 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } 
 import { ApiError, alreadyExists, badRequest, conflict, forbidden, invalid, notFound, type StatusCause } from './status.js';
 import { validateObject } from './validation.js';
 import { admitNodeWrite } from './node-authorizer.js';
+import type { ServiceAllocator } from './service-allocator.js';
 
 /** Per-request options that shape a write. */
 export interface WriteContext {
@@ -91,7 +92,18 @@ function isTerminalPod(obj: KubeObject): boolean {
 
 /** CRUD with Kubernetes semantics for every served resource. */
 export class ResourceRest {
-  constructor(readonly store: ObjectStore) {}
+  constructor(readonly store: ObjectStore, private readonly services?: ServiceAllocator) {}
+
+  /** Reserves a new or changed Service's ClusterIP and NodePorts; the result undoes it. */
+  private async allocate(info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, ctx: WriteContext): Promise<() => Promise<void>> {
+    if (info.kind !== 'Service' || !this.services || ctx.dryRun) return async () => {};
+    return this.services.allocate(obj, old);
+  }
+
+  /** Gives back what a removed object held (a Service's ClusterIP and NodePorts). */
+  private async released(info: ResourceInfo, obj: KubeObject, keep?: KubeObject): Promise<void> {
+    if (info.kind === 'Service' && this.services) await this.services.release(obj, keep);
+  }
 
   get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject> {
     return this.store.get(info, namespace, name);
@@ -120,12 +132,24 @@ export class ResourceRest {
     if ('spec' in obj) m.generation = 1;
     else delete m.generation;
     prepareCreateStatus(info, obj);
+    convertSecretStringData(obj);
     applyDefaults(obj);
     if (!opts.applied) obj = recordWrite(undefined, obj, managerOf(ctx), info.kind);
     const generated = !m.name;
     const om = meta(obj);
+    const undo = await this.allocate(info, obj, undefined, ctx);
+    try {
+      return await this.createWithName(info, namespace, obj, ctx, generated, m.generateName);
+    } catch (err) {
+      await undo();
+      throw err;
+    }
+  }
+
+  private async createWithName(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, ctx: WriteContext, generated: boolean, generateName?: string): Promise<KubeObject> {
+    const om = meta(obj);
     for (let attempt = 0; ; attempt++) {
-      if (generated) om.name = m.generateName + Array.from({ length: 5 }, () => NAME_SUFFIX_ALPHABET[randomInt(NAME_SUFFIX_ALPHABET.length)]).join('');
+      if (generated) om.name = generateName + Array.from({ length: 5 }, () => NAME_SUFFIX_ALPHABET[randomInt(NAME_SUFFIX_ALPHABET.length)]).join('');
       this.validate(info, obj);
       if (ctx.dryRun) {
         if (await this.store.tryGet(info, namespace, om.name!)) throw alreadyExists(info, om.name!);
@@ -236,6 +260,7 @@ export class ResourceRest {
         if (ctx.dryRun) return { object: current, deleted: true };
         try {
           const rev = await this.store.delete(info, namespace, name, Number(m.resourceVersion));
+          await this.released(info, current);
           return { object: { ...current, metadata: { ...m, resourceVersion: String(rev) } }, deleted: true };
         } catch (err) {
           if (err instanceof ApiError && err.reason === 'Conflict' && attempt < MAX_UPDATE_RETRIES && !pre.resourceVersion) continue;
@@ -307,19 +332,32 @@ export class ResourceRest {
           throw invalid(info, name, [{ reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` }]);
         }
       }
-      if (subresource !== 'status' && subresource !== 'binding') applyDefaults(next);
+      if (subresource !== 'status' && subresource !== 'binding') {
+        convertSecretStringData(next);
+        applyDefaults(next);
+      }
       this.validate(info, next, current, subresource);
       if (sameContent(next, current)) return current;
       if (!applied) next = recordWrite(current, next, managerOf(ctx), info.kind, subresource);
       const nm = meta(next);
       if (ctx.dryRun) return next;
-      try {
-        if (readyToVanish(info, next)) {
+      if (readyToVanish(info, next)) {
+        try {
           const rev = await this.store.delete(info, namespace, name, Number(cm.resourceVersion));
+          await this.released(info, current);
           return { ...next, metadata: { ...nm, resourceVersion: String(rev) } };
+        } catch (err) {
+          if (err instanceof ApiError && err.reason === 'Conflict' && !precondition && attempt < MAX_UPDATE_RETRIES) continue;
+          throw err;
         }
-        return await this.store.update(info, next, Number(cm.resourceVersion));
+      }
+      const undo = subresource === undefined ? await this.allocate(info, next, current, ctx) : async () => {};
+      try {
+        const stored = await this.store.update(info, next, Number(cm.resourceVersion));
+        await this.released(info, current, stored);
+        return stored;
       } catch (err) {
+        await undo();
         if (err instanceof ApiError && err.reason === 'Conflict' && !precondition && attempt < MAX_UPDATE_RETRIES) continue;
         throw err;
       }
@@ -415,6 +453,18 @@ function readyToVanish(info: ResourceInfo, obj: KubeObject): boolean {
   if ((m.finalizers ?? []).length > 0) return false;
   if (info.kind === 'Namespace' && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0) return false;
   return (m.deletionGracePeriodSeconds ?? 0) === 0;
+}
+
+/**
+ * A Secret's write-only `stringData` is merged into `data` (base64) and never stored, as
+ * kube's v1 conversion does; stringData wins over data for the same key.
+ */
+function convertSecretStringData(obj: KubeObject): void {
+  if (obj.kind !== 'Secret' || !obj.stringData || typeof obj.stringData !== 'object') return;
+  const data = { ...((obj.data as Record<string, string> | undefined) ?? {}) };
+  for (const [k, v] of Object.entries(obj.stringData as Record<string, unknown>)) data[k] = Buffer.from(String(v)).toString('base64');
+  obj.data = data;
+  delete obj.stringData;
 }
 
 function prepareCreateStatus(info: ResourceInfo, obj: KubeObject): void {

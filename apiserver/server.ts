@@ -20,6 +20,7 @@ import { parseResourcePath } from './request-info.js';
 import { RESOURCES } from './resources.js';
 import { ResourceRest } from './rest.js';
 import { nodeAuthorizer } from './node-authorizer.js';
+import { DEFAULT_SERVICE_RANGES, ServiceAllocator, type ServiceRanges } from './service-allocator.js';
 import { ApiError, forbidden, statusOf, unauthorized } from './status.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { WatchSource } from './watch-source.js';
@@ -43,6 +44,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** How often storage reports progress (bookmark source). */
   progressIntervalMs?: number;
+  /** Where ClusterIPs and NodePorts come from. Default 10.43.0.0/16 and 30000-32767. */
+  serviceRanges?: ServiceRanges;
 }
 
 /** A running API server. */
@@ -84,16 +87,27 @@ function sendDiscovery(res: ServerResponse, v: Parameters<typeof aggregatedConte
   res.end(text);
 }
 
-async function ensureSystemNamespaces(rest: ResourceRest): Promise<void> {
-  const info = RESOURCES.find((r) => r.kind === 'Namespace')!;
-  const system: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
-  for (const name of SYSTEM_NAMESPACES) {
-    try {
-      await rest.create(info, undefined, { metadata: { name } }, { user: system, dryRun: false, fieldManager: 'skiff-apiserver', fieldValidation: 'Strict', warnings: [] });
-    } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-    }
+const SYSTEM_USER: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
+
+async function createIfAbsent(rest: ResourceRest, kind: string, namespace: string | undefined, obj: Record<string, unknown>): Promise<void> {
+  const info = RESOURCES.find((r) => r.kind === kind)!;
+  try {
+    await rest.create(info, namespace, obj, { user: SYSTEM_USER, dryRun: false, fieldManager: 'skiff-apiserver', fieldValidation: 'Strict', warnings: [] });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
   }
+}
+
+async function ensureSystemNamespaces(rest: ResourceRest): Promise<void> {
+  for (const name of SYSTEM_NAMESPACES) await createIfAbsent(rest, 'Namespace', undefined, { metadata: { name } });
+}
+
+/** The `kubernetes` Service in `default` (first ClusterIP of the range), which in-cluster clients find the API by. */
+async function ensureKubernetesService(rest: ResourceRest, clusterIP: string, port: number): Promise<void> {
+  await createIfAbsent(rest, 'Service', 'default', {
+    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { type: 'ClusterIP', clusterIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }], sessionAffinity: 'None' },
+  });
 }
 
 /** Starts the API server; resolves once it listens and the system namespaces exist. */
@@ -103,7 +117,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const storage = opts.etcdEndpoints?.length
     ? openStorage({ etcdEndpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, progressIntervalMs: opts.progressIntervalMs })
     : openStorage({ sqlitePath: join(opts.dataDir, 'state.db'), progressIntervalMs: opts.progressIntervalMs });
-  const rest = new ResourceRest(new ObjectStore(storage));
+  const services = new ServiceAllocator(storage, opts.serviceRanges ?? DEFAULT_SERVICE_RANGES);
+  const rest = new ResourceRest(new ObjectStore(storage), services);
   const watches = new WatchSource(storage);
   await ensureSystemNamespaces(rest);
 
@@ -239,6 +254,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   });
   port = (server.address() as { port: number }).port;
+  try {
+    await ensureKubernetesService(rest, services.firstIp(), port);
+  } catch (err) {
+    server.close();
+    await storage.close();
+    throw err;
+  }
   const url = `https://127.0.0.1:${port}`;
   const kubeconfigPath = join(opts.dataDir, 'kubeconfig.yaml');
   writeKubeconfig(kubeconfigPath, url, pki.ca.cert, pki.admin);

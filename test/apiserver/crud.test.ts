@@ -254,6 +254,47 @@ describe.each(BACKENDS)('API objects on %s', (backend) => {
     expect(table.json.rows[0].cells[0]).toBe('t');
   });
 
+  it('allocates ClusterIPs and NodePorts for Services and gives them back on delete', async () => {
+    const space = ns();
+    await createNamespace(ts.creds, space);
+    const base = `/api/v1/namespaces/${space}/services`;
+    const svc = (name: string, spec: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec } });
+    const kubernetes = (await call(ts.creds, 'GET', '/api/v1/namespaces/default/services/kubernetes')).json;
+    expect(kubernetes.spec.clusterIP).toBe('10.43.0.1');
+    const a = (await call(ts.creds, 'POST', base, svc('a'))).json;
+    const b = (await call(ts.creds, 'POST', base, svc('b'))).json;
+    expect(a.spec.clusterIP).toMatch(/^10\.43\.\d+\.\d+$/);
+    expect(a.spec.clusterIPs).toEqual([a.spec.clusterIP]);
+    expect(b.spec.clusterIP).not.toBe(a.spec.clusterIP);
+    const taken = await call(ts.creds, 'POST', base, svc('c', { clusterIP: a.spec.clusterIP }));
+    expect(taken.status).toBe(422);
+    expect(taken.json.details.causes[0].field).toBe('spec.clusterIPs[0]');
+    expect((await call(ts.creds, 'POST', base, svc('d', { clusterIP: '192.168.1.1' }))).status).toBe(422);
+    expect((await call(ts.creds, 'POST', base, svc('headless', { clusterIP: 'None' }))).json.spec.clusterIPs).toEqual(['None']);
+    const np = (await call(ts.creds, 'POST', base, svc('np', { type: 'NodePort' }))).json;
+    expect(np.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    expect(np.spec.ports[0].nodePort).toBeLessThanOrEqual(32767);
+    const samePort = await call(ts.creds, 'POST', base, svc('np2', { type: 'NodePort', ports: [{ port: 80, nodePort: np.spec.ports[0].nodePort }] }));
+    expect(samePort.status).toBe(422);
+    // An update keeps the address even when the body leaves it out.
+    const put = await call(ts.creds, 'PUT', `${base}/a`, { ...svc('a'), metadata: { name: 'a', labels: { x: 'y' } } });
+    expect(put.json.spec.clusterIP).toBe(a.spec.clusterIP);
+    await call(ts.creds, 'DELETE', `${base}/a`);
+    await call(ts.creds, 'DELETE', `${base}/np`);
+    expect((await call(ts.creds, 'POST', base, svc('c', { clusterIP: a.spec.clusterIP }))).status).toBe(201);
+    expect((await call(ts.creds, 'POST', base, svc('np2', { type: 'NodePort', ports: [{ port: 80, nodePort: np.spec.ports[0].nodePort }] }))).status).toBe(201);
+  });
+
+  it('stores a Secret\'s stringData as base64 data', async () => {
+    const space = ns();
+    await createNamespace(ts.creds, space);
+    const r = await call(ts.creds, 'POST', `/api/v1/namespaces/${space}/secrets`, { metadata: { name: 's' }, data: { a: Buffer.from('old').toString('base64') }, stringData: { a: 'new', b: 'two' } });
+    expect(r.status).toBe(201);
+    expect(r.json.stringData).toBeUndefined();
+    expect(r.json.data).toEqual({ a: Buffer.from('new').toString('base64'), b: Buffer.from('two').toString('base64') });
+    expect(r.json.type).toBe('Opaque');
+  });
+
   it('rejects invalid objects with 422 and field causes', async () => {
     const bad = await call(ts.creds, 'POST', '/api/v1/namespaces/default/configmaps', configMap('Not_Valid'));
     expect(bad.status).toBe(422);

@@ -217,7 +217,9 @@ export class ContentStore {
     let removed = 0;
     for (const name of names) {
       const dir = join(this.ingestDir, name);
-      const info = await stat(dir).catch(() => undefined);
+      // The data file's mtime moves with every write, so a long download in progress is not
+      // mistaken for a leftover; the directory's own mtime does not.
+      const info = await stat(join(dir, 'data')).catch(() => stat(dir)).catch(() => undefined);
       if (info && Date.now() - info.mtimeMs > olderThanMs) {
         await rm(dir, { recursive: true, force: true });
         removed++;

@@ -1,7 +1,7 @@
 // The content store's promise: a blob is visible only whole and verified; every failure
 // leaves no blob and no ingest; concurrent requests for one blob fetch it once.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,6 +40,25 @@ describe('content store', () => {
     expect(await store.has(digest)).toBe(false);
     expect(await store.list()).toEqual([]);
     expect(await store.ingests()).toEqual([]);
+  });
+
+  it('cleans only ingests whose data has not been written for the given age', async () => {
+    const data = randomBytes(1000);
+    const live = await store.writer(digestOf(data), data.length);
+    const dead = await store.writer(digestOf(Buffer.from('x')), 1);
+    const ingestNames = await store.ingests();
+    const dirOf = (digest: string): string => join(dir, 'ingest', (ingestNames.find((n) => n.startsWith(digest.slice(7, 23))))!);
+    const liveDir = dirOf(live.digest);
+    const deadDir = dirOf(dead.digest);
+    const old = new Date(Date.now() - 2 * 3600_000);
+    // Both directories are old; only the dead one's data is.
+    utimesSync(liveDir, old, old);
+    utimesSync(deadDir, old, old);
+    utimesSync(join(deadDir, 'data'), old, old);
+    expect(await store.cleanIngests(3600_000)).toBe(1);
+    await live.write(data);
+    expect(readFileSync(await live.commit()).equals(data)).toBe(true);
+    await dead.abort();
   });
 
   it('runs one fetch for concurrent requests of the same blob', async () => {

@@ -137,6 +137,8 @@ export class ResourceRest {
     if (!opts.applied) obj = recordWrite(undefined, obj, managerOf(ctx), info.kind);
     const generated = !m.name;
     const om = meta(obj);
+    // An existing name is a 409 AlreadyExists, not an "address already allocated" 422.
+    if (info.kind === 'Service' && !generated && await this.store.tryGet(info, namespace, om.name!)) throw alreadyExists(info, om.name!);
     const undo = await this.allocate(info, obj, undefined, ctx);
     try {
       return await this.createWithName(info, namespace, obj, ctx, generated, m.generateName);

@@ -19,8 +19,8 @@ export interface Authorizer {
   authorize(attrs: RequestAttributes): Decision;
 }
 
-/** Paths kube's system:public-info-viewer role opens to everyone. */
-export const PUBLIC_PATHS = new Set(['/version', '/readyz', '/livez', '/healthz']);
+/** Paths kube's system:public-info-viewer role opens to everyone, plus the CA bundle joining nodes verify. */
+export const PUBLIC_PATHS = new Set(['/version', '/readyz', '/livez', '/healthz', '/cacerts']);
 
 /** system:masters may do anything (kube hard-wires this group too). */
 export const mastersAuthorizer: Authorizer = {

@@ -7,3 +7,4 @@ export { writeKubeconfig } from './kubeconfig.js';
 export { RESOURCES, type ResourceInfo } from './resources.js';
 export { parseLabelSelector, matchesLabels, parseFieldSelector, matchesFields, labelSelectorToString } from './selectors.js';
 export { nodeAuthorizer, admitNodeWrite, nodeNameOf, NODES_GROUP } from './node-authorizer.js';
+export { caHash, NODE_CREDENTIALS_PATH, CACERTS_PATH } from './node-join.js';

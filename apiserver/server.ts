@@ -20,6 +20,7 @@ import { parseResourcePath } from './request-info.js';
 import { RESOURCES } from './resources.js';
 import { ResourceRest } from './rest.js';
 import { nodeAuthorizer } from './node-authorizer.js';
+import { CACERTS_PATH, JOINER, NODE_CREDENTIALS_PATH, ensureJoinToken, issueNodeCredentials, joinAuthorizer } from './node-join.js';
 import { DEFAULT_SERVICE_RANGES, ServiceAllocator, type ServiceRanges } from './service-allocator.js';
 import { ApiError, forbidden, statusOf, unauthorized } from './status.js';
 import { openStorage, type Storage } from './storage/index.js';
@@ -56,8 +57,10 @@ export interface ApiServer {
   kubeconfigPath: string;
   pki: ClusterPki;
   storage: Storage;
-  /** Static bearer tokens; add identities here (e.g. node join tokens). */
+  /** Static bearer tokens; add identities here. */
   tokens: TokenAuthenticator;
+  /** The token `skiff agent --token` joins with (also in DATA_DIR/node-token); see node-join.ts. */
+  joinToken: string;
   /** Ends watches, stops listening, closes storage. */
   close(): Promise<void>;
 }
@@ -123,8 +126,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await ensureSystemNamespaces(rest);
 
   const tokens = new TokenAuthenticator();
+  const joinToken = ensureJoinToken(opts.dataDir, pki.ca.cert);
+  tokens.add(joinToken, JOINER);
   const authenticators: Authenticator[] = [new ClientCertAuthenticator(), tokens, ...(opts.authenticators ?? [])];
-  const authorizers: Authorizer[] = [mastersAuthorizer, publicInfoAuthorizer, nodeAuthorizer, ...(opts.authorizers ?? [])];
+  const authorizers: Authorizer[] = [mastersAuthorizer, publicInfoAuthorizer, nodeAuthorizer, joinAuthorizer, ...(opts.authorizers ?? [])];
   const runningWatches = new Set<() => void>();
   const deps: HandlerDeps = {
     rest,
@@ -169,6 +174,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : 'not ready');
   });
   app.get('/version', (_req, res) => sendJson(res, 200, VERSION_INFO));
+  app.get(CACERTS_PATH, (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/x-pem-file' });
+    res.end(pki.ca.cert);
+  });
+  app.post(NODE_CREDENTIALS_PATH, express.json({ limit: '64kb' }), (req, res, next) => {
+    issueNodeCredentials(pki.ca, req.body).then((creds) => sendJson(res, 201, creds), next);
+  });
 
   app.get('/api', (req, res) => {
     const v = negotiateAggregated(req.headers.accept);
@@ -282,7 +294,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     })();
     return closing;
   };
-  return { url, port, kubeconfigPath, pki, storage, tokens, close };
+  return { url, port, kubeconfigPath, pki, storage, tokens, joinToken, close };
 }
 
 export { PUBLIC_PATHS };

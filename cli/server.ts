@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   console.log(`skiff server: admin kubeconfig written to ${server.kubeconfigPath}`);
   console.log(`skiff server: export KUBECONFIG=${server.kubeconfigPath}`);
+  console.log(`skiff server: nodes join with the token in ${o.dataDir}/node-token`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       console.log(`skiff server: ${signal} received, shutting down`);

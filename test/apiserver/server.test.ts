@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueClientCert } from '../../apiserver/index.js';
+import { caHash, issueClientCert } from '../../apiserver/index.js';
 import { call, createNamespace, pod, startTestServer, type TestServer } from './helpers.js';
 
 describe('API server', () => {
@@ -52,6 +52,23 @@ describe('API server', () => {
     expect((await call(node, 'PATCH', '/api/v1/namespaces/node-rules/pods/mine', { metadata: { labels: { a: 'b' } } }, { contentType: 'application/merge-patch+json' })).status).toBe(403);
     expect((await call(node, 'POST', '/api/v1/namespaces/node-rules/configmaps', { metadata: { name: 'x' } })).status).toBe(403);
     expect((await call(node, 'DELETE', '/api/v1/namespaces/node-rules/pods/theirs')).status).toBe(403);
+  });
+
+  it('turns the join token into a node identity, after the node checked the CA against it', async () => {
+    const token = readFileSync(`${ts.dataDir}/node-token`, 'utf8').trim();
+    expect(token).toBe(ts.server.joinToken);
+    const ca = await call(ts.creds, 'GET', '/cacerts', undefined, { anonymous: true });
+    expect(ca.status).toBe(200);
+    expect(token.split('.')[0]).toBe(caHash(ca.text));
+    const issued = await call(ts.creds, 'POST', '/skiff/v1/node-credentials', { nodeName: 'joined-1' }, { token });
+    expect(issued.status).toBe(201);
+    expect(issued.json.ca).toBe(ca.text);
+    const node = { ...ts.creds, cert: Buffer.from(issued.json.cert), key: Buffer.from(issued.json.key) };
+    expect((await call(node, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'joined-1' } })).status).toBe(201);
+    expect((await call(node, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'joined-2' } })).status).toBe(403);
+    expect((await call(ts.creds, 'GET', '/api/v1/namespaces', undefined, { token })).status).toBe(403);
+    expect((await call(ts.creds, 'POST', '/skiff/v1/node-credentials', { nodeName: 'Bad_Name' }, { token })).status).toBe(400);
+    expect((await call(ts.creds, 'POST', '/skiff/v1/node-credentials', { nodeName: 'x' }, { token: `${token}x` })).status).toBe(401);
   });
 
   it('reports version 1.32 for the kubectl dispatcher (P1)', async () => {

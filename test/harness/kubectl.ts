@@ -2,7 +2,7 @@
 // picks a client by the server's reported minor version; tests call the versioned
 // binaries next to it directly, each with a fresh HOME so no discovery cache is shared.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -41,6 +41,11 @@ export class Kubectl {
   /** Runs kubectl to completion; never throws for a non-zero exit. */
   run(args: string[], input?: string): Promise<CommandResult> {
     return runCommand(this.binary, args, this.env(), input);
+  }
+
+  /** Removes this client's HOME (its discovery and HTTP caches). */
+  dispose(): void {
+    rmSync(this.home, { recursive: true, force: true });
   }
 
   /** Starts a long-running kubectl (e.g. `get -w`); the caller kills it. */

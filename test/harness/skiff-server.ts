@@ -47,17 +47,21 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   const deadline = Date.now() + 60_000;
   let url = '';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`skiff server exited with ${child.exitCode}:\n${out}`);
-    if (existsSync(kubeconfig)) {
-      url = serverUrl(kubeconfig);
-      if (await ready(kubeconfig, url)) break;
+  try {
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`skiff server exited with ${child.exitCode}:\n${out}`);
+      if (existsSync(kubeconfig)) {
+        url = serverUrl(kubeconfig);
+        if (await ready(kubeconfig, url)) break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!url || !(await ready(kubeconfig, url))) {
+    if (!url || !(await ready(kubeconfig, url))) throw new Error(`skiff server did not become ready within 60 s:\n${out}`);
+  } catch (err) {
+    // Never leave a half-started server (or the data dir we made for it) behind a failed start.
     await stopChild(child, exited);
-    throw new Error(`skiff server did not become ready within 60 s:\n${out}`);
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   }
   return { dataDir, kubeconfig, url, output: () => out, stop: () => stopChild(child, exited) };
 }

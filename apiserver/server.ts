@@ -23,7 +23,7 @@ import { nodeAuthorizer } from './node-authorizer.js';
 import { CACERTS_PATH, JOINER, NODE_CREDENTIALS_PATH, ensureJoinToken, issueNodeCredentials, joinAuthorizer } from './node-join.js';
 import { DEFAULT_SERVICE_RANGES, ServiceAllocator, type ServiceRanges } from './service-allocator.js';
 import { ApiError, forbidden, statusOf, unauthorized } from './status.js';
-import { openStorage, type Storage } from './storage/index.js';
+import { openStorage, startCompactor, type Storage } from './storage/index.js';
 import { WatchSource } from './watch-source.js';
 
 export interface ApiServerOptions {
@@ -45,6 +45,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** How often storage reports progress (bookmark source). */
   progressIntervalMs?: number;
+  /** How often old revisions are compacted away (kube: 5 minutes); 0 disables. */
+  compactionIntervalMs?: number;
   /** Where ClusterIPs and NodePorts come from. Default 10.43.0.0/16 and 30000-32767. */
   serviceRanges?: ServiceRanges;
 }
@@ -124,6 +126,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const rest = new ResourceRest(new ObjectStore(storage), services);
   const watches = new WatchSource(storage);
   await ensureSystemNamespaces(rest);
+  const compactionInterval = opts.compactionIntervalMs ?? 5 * 60_000;
+  const compactor = compactionInterval > 0
+    ? startCompactor(storage, { intervalMs: compactionInterval, onError: (err) => console.error(`skiff apiserver: compact storage: ${err.message}`) })
+    : undefined;
 
   const tokens = new TokenAuthenticator();
   const joinToken = ensureJoinToken(opts.dataDir, pki.ca.cert);
@@ -270,6 +276,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await ensureKubernetesService(rest, services.firstIp(), port);
   } catch (err) {
     server.close();
+    compactor?.stop();
     await storage.close();
     throw err;
   }
@@ -289,6 +296,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         // Requests still running after a grace period are cut off.
         setTimeout(() => { for (const s of sockets) s.destroy(); }, 2000).unref();
       });
+      compactor?.stop();
       await watches.close();
       await storage.close();
     })();

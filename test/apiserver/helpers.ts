@@ -54,6 +54,8 @@ export interface ExtraOptions {
   progressIntervalMs?: number;
   /** An etcd of the test's own instead of the shared one (compaction is store-wide). */
   etcdEndpoint?: string;
+  /** Off unless asked for: compacting the shared etcd would expire other files' revisions. */
+  compactionIntervalMs?: number;
 }
 
 export async function startTestServer(backend: Backend, reuse?: { dataDir: string; etcdPrefix?: string }, extra: ExtraOptions = {}): Promise<TestServer> {
@@ -67,6 +69,7 @@ export async function startTestServer(backend: Backend, reuse?: { dataDir: strin
     etcdPrefix,
     bookmarkIntervalMs: extra.bookmarkIntervalMs,
     progressIntervalMs: extra.progressIntervalMs ?? 200,
+    compactionIntervalMs: extra.compactionIntervalMs ?? 0,
   });
   const creds = credentialsFrom(server.kubeconfigPath);
   const ts: TestServer = {

@@ -71,7 +71,14 @@ export async function startTestServer(backend: Backend, reuse?: { dataDir: strin
     progressIntervalMs: extra.progressIntervalMs ?? 200,
     compactionIntervalMs: extra.compactionIntervalMs ?? 0,
   });
-  const creds = credentialsFrom(server.kubeconfigPath);
+  let creds: Credentials;
+  try {
+    creds = credentialsFrom(server.kubeconfigPath);
+  } catch (err) {
+    await server.close();
+    if (!reuse) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const ts: TestServer = {
     server, creds, dataDir, backend, etcdPrefix,
     restart: () => startTestServer(backend, { dataDir, etcdPrefix }, extra),

@@ -70,6 +70,9 @@ export async function startTestServer(backend: Backend, reuse?: { dataDir: strin
     bookmarkIntervalMs: extra.bookmarkIntervalMs,
     progressIntervalMs: extra.progressIntervalMs ?? 200,
     compactionIntervalMs: extra.compactionIntervalMs ?? 0,
+  }).catch((err) => {
+    if (!reuse) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   });
   let creds: Credentials;
   try {

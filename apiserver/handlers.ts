@@ -4,6 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { load as loadYaml } from 'js-yaml';
 import type { UserInfo } from './authn.js';
 import { parseFieldValidation } from './field-validation.js';
+import { proxyPodLogs } from './node-proxy.js';
+import type { KeyPair } from './pki.js';
 import { MODIFIED_MESSAGE, collectionPrefix, decodeObject } from './object-store.js';
 import { applyPatch, decodeApplied, patchTypeOf } from './patching.js';
 import type { ResourceRequest } from './request-info.js';
@@ -20,6 +22,8 @@ export interface HandlerDeps {
   rest: ResourceRest;
   watches: WatchSource;
   watchSettings: WatchSettings;
+  /** The client certificate the API server presents to node agents. */
+  agentClient: KeyPair;
   /** Registers a running watch so shutdown can end it; returns its unregister function. */
   trackWatch: (stop: () => void) => () => void;
 }
@@ -41,6 +45,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, warni
   res.end(text);
 }
 
+const NODES = RESOURCES.find((r) => r.kind === 'Node')!;
 const JSON_TYPES = new Set(['', 'application/json', '*/*']);
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
 
@@ -214,9 +219,11 @@ export async function handleResource(deps: HandlerDeps, r: ResourceRequest, p: P
       return sendJson(res, 201, success(201));
     }
     case 'log': {
+      if (method !== 'GET') throw methodNotAllowed(`${method} is not supported on pods/log`);
       const pod = await rest.get(info, ns, name);
-      const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-      throw new ApiError(503, 'ServiceUnavailable', `get logs of pod ${ns}/${name}: ${node ? `node "${node}" has no node agent serving logs yet` : 'the pod is not scheduled to a node yet'}`);
+      const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      const node = nodeName ? await rest.store.tryGet(NODES, undefined, nodeName) : undefined;
+      return proxyPodLogs(res, pod, node, q, deps.agentClient);
     }
     case 'exec':
       await rest.get(info, ns, name);

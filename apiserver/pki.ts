@@ -28,6 +28,8 @@ export interface ClusterPki {
   ca: KeyPair;
   serving: KeyPair;
   admin: KeyPair;
+  /** What the API server authenticates to node agents with (logs, exec). */
+  agentClient: KeyPair;
   dir: string;
 }
 
@@ -166,5 +168,10 @@ export async function ensurePki(dataDir: string): Promise<ClusterPki> {
     admin = await issueClientCert(ca, { commonName: 'skiff-admin', organizations: ['system:masters'] });
     writePair(dir, 'admin', admin);
   }
-  return { ca, serving, admin, dir };
+  let agentClient = fresh ? undefined : readPair(dir, 'apiserver-agent-client');
+  if (!agentClient) {
+    agentClient = await issueClientCert(ca, { commonName: 'skiff-apiserver-agent-client', organizations: ['system:masters'] });
+    writePair(dir, 'apiserver-agent-client', agentClient);
+  }
+  return { ca, serving, admin, agentClient, dir };
 }

@@ -140,6 +140,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const deps: HandlerDeps = {
     rest,
     watches,
+    agentClient: pki.agentClient,
     watchSettings: { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, defaultTimeoutSeconds: 1800 },
     trackWatch: (stop) => {
       runningWatches.add(stop);

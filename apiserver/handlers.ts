@@ -227,7 +227,8 @@ export async function handleResource(deps: HandlerDeps, r: ResourceRequest, p: P
     }
     case 'exec':
       await rest.get(info, ns, name);
-      throw new ApiError(503, 'ServiceUnavailable', `exec in pod ${ns}/${name}: no node agent serves exec yet`);
+      // Upgrades are handled in server.ts; this is kubectl's SPDY fallback (or a plain GET).
+      throw badRequest(`exec in pod ${ns}/${name}: upgrade to a WebSocket with subprotocol v5.channel.k8s.io (kubectl 1.30 or newer); SPDY is not supported`);
     default:
       throw notFound(info, `${name}/${r.subresource}`);
   }

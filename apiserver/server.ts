@@ -20,6 +20,7 @@ import { parseResourcePath } from './request-info.js';
 import { RESOURCES } from './resources.js';
 import { ResourceRest } from './rest.js';
 import { nodeAuthorizer } from './node-authorizer.js';
+import { execTarget, spliceUpgrade, writeRawStatus } from './node-proxy.js';
 import { CACERTS_PATH, JOINER, NODE_CREDENTIALS_PATH, ensureJoinToken, issueNodeCredentials, joinAuthorizer } from './node-join.js';
 import { DEFAULT_SERVICE_RANGES, ServiceAllocator, type ServiceRanges } from './service-allocator.js';
 import { ApiError, forbidden, statusOf, unauthorized } from './status.js';
@@ -241,7 +242,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const e = err as { type?: string; status?: number; message?: string };
     let status = statusOf(err);
     if (!(err instanceof ApiError) && e.type === 'entity.too.large') status = new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large (limit 16 MiB)').toStatus();
-    if (status.code >= 500) console.error(`skiff apiserver: ${(err as Error)?.stack ?? String(err)}`);
+    if (status.code === 500) console.error(`skiff apiserver: ${(err as Error)?.stack ?? String(err)}`);
     if (res.headersSent) {
       res.end();
       return;
@@ -259,6 +260,30 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     rejectUnauthorized: false,
   }, app as unknown as (req: IncomingMessage, res: ServerResponse) => void);
   server.keepAliveTimeout = 65_000;
+  // pods/exec: kubectl >= 1.30 upgrades to a WebSocket (v5.channel.k8s.io); express never sees
+  // upgrades, so authentication and authorization run here too before the splice to the agent.
+  const PODS = RESOURCES.find((x) => x.kind === 'Pod')!;
+  const NODES = RESOURCES.find((x) => x.kind === 'Node')!;
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const r = parseResourcePath(path);
+      if (!r || r.group !== '' || r.resource !== 'pods' || r.subresource !== 'exec' || !r.name || !r.namespace) {
+        throw new ApiError(404, 'NotFound', `the server could not find the requested resource (upgrade of ${path}); only pods/exec upgrades`);
+      }
+      const user = await authenticate(authenticators, req);
+      if (!user) throw unauthorized();
+      const resource = { group: '', resource: 'pods', subresource: 'exec', namespace: r.namespace, name: r.name };
+      if (!authorize(authorizers, { user, verb: 'create', path, resource })) {
+        throw forbidden(`User "${user.name}" cannot create resource "pods/exec" in the namespace "${r.namespace}"`);
+      }
+      const query = new URL(req.url ?? '/', 'https://localhost').searchParams;
+      const pod = await rest.get(PODS, r.namespace, r.name);
+      const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      const node = nodeName ? await rest.store.tryGet(NODES, undefined, nodeName) : undefined;
+      spliceUpgrade(socket, head, req.headers, execTarget(pod, node, query), pki.agentClient);
+    })().catch((err) => writeRawStatus(socket, err));
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

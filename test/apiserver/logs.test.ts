@@ -6,10 +6,11 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { Kubectl } from '../harness/kubectl.js';
 import { call, createNamespace, pod, startTestServer, type TestServer } from './helpers.js';
 
-describe('pod logs through the node agent', () => {
+describe('pod logs and exec through the node agent', () => {
   let ts: TestServer;
   let agent: https.Server;
   const seen: { url: string; user?: string }[] = [];
@@ -22,6 +23,15 @@ describe('pod logs through the node agent', () => {
       seen.push({ url: req.url!, user: (req.socket as TLSSocket).getPeerCertificate().subject?.CN as string | undefined });
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('line 1\nline 2\n');
+    });
+    // Exec: answer like a kubelet speaking v5.channel.k8s.io: stdout frame, status frame, close 1000.
+    const wss = new WebSocketServer({ server: agent, handleProtocols: (protocols) => (protocols.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : false) });
+    wss.on('connection', (ws, req) => {
+      seen.push({ url: req.url!, user: (req.socket as TLSSocket).getPeerCertificate().subject?.CN as string | undefined });
+      const command = new URL(req.url!, 'https://x').searchParams.getAll('command').join(' ');
+      ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(`ran: ${command}\n`)]));
+      ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify({ metadata: {}, status: 'Success' }))]));
+      ws.close(1000);
     });
     await new Promise<void>((r) => agent.listen(0, '127.0.0.1', () => r()));
     const port = (agent.address() as AddressInfo).port;
@@ -62,5 +72,17 @@ describe('pod logs through the node agent', () => {
     const r = await k.run(['-n', 'logs', 'logs', 'web', '--tail=2']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('line 1\nline 2\n');
+  });
+
+  it('splices kubectl exec\'s WebSocket onto the agent\'s /exec', async () => {
+    const k = new Kubectl('1.32', ts.server.kubeconfigPath);
+    const r = await k.run(['-n', 'logs', 'exec', 'web', '--', 'echo', 'hi there']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('ran: echo hi there\n');
+    const last = seen[seen.length - 1]!;
+    expect(last.url).toBe('/exec/logs/web/c?command=echo&command=hi+there&output=1&error=1');
+    expect(last.user).toBe('skiff-apiserver-agent-client');
+    const quiet = await k.run(['-n', 'logs', 'exec', 'quiet', '--', 'true']);
+    expect(quiet.code).not.toBe(0);
   });
 });

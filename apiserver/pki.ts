@@ -2,18 +2,31 @@
 // machine's names and addresses, and the admin client certificate the kubeconfig carries.
 // All are kept under DATA_DIR/pki and reused on restart; the serving certificate is
 // re-issued when this machine gains a name or address it does not cover.
-// @peculiar/x509's DI container needs the Reflect metadata polyfill loaded first.
-import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { X509Certificate, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509Module: Promise<typeof X509> | undefined;
+
+/**
+ * @peculiar/x509 is only needed to make certificates (first start, node joins), and it
+ * costs ~12 MB of resident memory once loaded, so it is loaded on first use. Its DI
+ * container needs the Reflect metadata polyfill loaded first.
+ */
+function loadX509(): Promise<typeof X509> {
+  x509Module ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })();
+  return x509Module;
+}
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
@@ -62,6 +75,7 @@ function dn(s: CertSubject): string {
 }
 
 async function createCa(): Promise<KeyPair> {
+  const x509 = await loadX509();
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=skiff-ca@${Math.floor(Date.now() / 1000)}`,
@@ -79,9 +93,10 @@ async function createCa(): Promise<KeyPair> {
 }
 
 async function issue(ca: KeyPair, subject: CertSubject, usage: 'server' | 'client', sans: { dns: string[]; ips: string[] }): Promise<KeyPair> {
+  const x509 = await loadX509();
   const keys = await newKeys();
   const caCert = new x509.X509Certificate(ca.cert);
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
     new x509.ExtendedKeyUsageExtension([usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
@@ -120,9 +135,25 @@ export function machineSans(): { dns: string[]; ips: string[] } {
   return { dns: [...new Set(['localhost', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'])], ips: [...ips] };
 }
 
+/** `dns:name` / `ip:addr` entries of a certificate, read with Node's own X.509 parser. */
 function coveredSans(pem: string): Set<string> {
-  const ext = new x509.X509Certificate(pem).getExtension(x509.SubjectAlternativeNameExtension);
-  return new Set((ext?.names.toJSON() ?? []).map((n) => `${n.type}:${n.value}`));
+  const names = new X509Certificate(pem).subjectAltName?.split(', ') ?? [];
+  const out = new Set<string>();
+  for (const n of names) {
+    if (n.startsWith('DNS:')) out.add(`dns:${n.slice(4)}`);
+    else if (n.startsWith('IP Address:')) out.add(`ip:${canonicalIp(n.slice(11))}`);
+  }
+  return out;
+}
+
+/** One spelling per address: Node prints IPv6 SANs expanded and upper-case, os.networkInterfaces compressed. */
+function canonicalIp(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const [head, tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return groups.map((g) => parseInt(g, 16).toString(16)).join(':');
 }
 
 function readPair(dir: string, name: string): KeyPair | undefined {
@@ -156,7 +187,7 @@ export async function ensurePki(dataDir: string): Promise<ClusterPki> {
   let serving = fresh ? undefined : readPair(dir, 'server');
   if (serving) {
     const have = coveredSans(serving.cert);
-    const missing = [...sans.dns.map((d) => `dns:${d}`), ...sans.ips.map((i) => `ip:${i}`)].some((n) => !have.has(n));
+    const missing = [...sans.dns.map((d) => `dns:${d}`), ...sans.ips.map((i) => `ip:${canonicalIp(i)}`)].some((n) => !have.has(n));
     if (missing) serving = undefined;
   }
   if (!serving) {

@@ -6,8 +6,17 @@
 // It talks to etcd through the `etcd3` package's raw gRPC clients (kv, watchClient) rather
 // than its high-level builders: those hide the watch response's compact_revision and cannot
 // send progress requests, both of which the API server needs (410 Gone, bookmarks).
-import { noop } from 'cockatiel';
-import { Etcd3, isRecoverableError, type IKeyValue, type IWatchResponse, type IDuplexStream, type IWatchRequest } from 'etcd3';
+import { createRequire } from 'node:module';
+import type { Etcd3, IKeyValue, IWatchResponse, IDuplexStream, IWatchRequest } from 'etcd3';
+
+// etcd3 (with gRPC and cockatiel) costs ~17 MB of resident memory once loaded; a server on
+// SQLite never needs it, so it is required (both are CommonJS) only when etcd is opened.
+const requireCjs = createRequire(import.meta.url);
+let etcdModules: { etcd3: typeof import('etcd3'); cockatiel: typeof import('cockatiel') } | undefined;
+function loadEtcd3(): NonNullable<typeof etcdModules> {
+  etcdModules ??= { etcd3: requireCjs('etcd3'), cockatiel: requireCjs('cockatiel') };
+  return etcdModules;
+}
 import { prefixEnd } from './key-range.js';
 import {
   CompactedError, KeyExistsError, NotFoundError, RevisionMismatchError, StorageError,
@@ -46,14 +55,15 @@ export class EtcdStorage implements Storage {
 
   constructor(opts: EtcdStorageOptions) {
     if (opts.endpoints.length === 0) throw new StorageError('open etcd storage: no endpoints given (--etcd-endpoints)');
-    this.client = new Etcd3({
+    const { etcd3, cockatiel } = loadEtcd3();
+    this.client = new etcd3.Etcd3({
       hosts: opts.endpoints,
       dialTimeout: opts.dialTimeoutMs ?? 5000,
       // etcd3 retries every failed call three times by default. A write whose reply was lost
       // may already be committed, and repeating it would report a false conflict (our own
       // create as "already exists"), so only reads are retried (read()); a failed write
       // surfaces and the API client retries it knowingly.
-      faultHandling: { global: noop },
+      faultHandling: { global: cockatiel.noop },
       // A list of a few thousand objects passes gRPC's default 4 MiB reply limit; like
       // kube-apiserver, accept replies of any size etcd sends.
       grpcOptions: { 'grpc.max_receive_message_length': 2 ** 31 - 1 },
@@ -204,7 +214,7 @@ export class EtcdStorage implements Storage {
         return await this.call(op, what, fn, revision);
       } catch (err) {
         const cause = (err as Error).cause;
-        if (attempt >= 3 || !(cause instanceof Error) || !isRecoverableError(cause) || this.closed) throw err;
+        if (attempt >= 3 || !(cause instanceof Error) || !loadEtcd3().etcd3.isRecoverableError(cause) || this.closed) throw err;
         await new Promise((r) => setTimeout(r, 100 * attempt));
       }
     }

@@ -17,6 +17,7 @@
 import { isExpired, type ResourceClient } from './client.js';
 import type { KubeObject, Status, WatchEvent } from './types.js';
 import { keyOf } from './workqueue.js';
+import { sleep } from './sleep.js';
 
 /** Reacts to changes; all three are optional. */
 export interface InformerHandlers<T> {
@@ -319,16 +320,4 @@ export class Informer<T extends KubeObject> {
       }
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

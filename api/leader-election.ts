@@ -11,6 +11,7 @@
 
 import { isConflict, isNotFound, type KubeClient } from './client.js';
 import type { Lease } from './types.js';
+import { sleep } from './sleep.js';
 
 export interface LeaderElectionOptions {
   /** The Lease used as the lock, e.g. { namespace: 'kube-system', name: 'skiff-controllers' }. */
@@ -180,17 +181,4 @@ export class LeaderElector {
       this.opts.onError?.(err);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

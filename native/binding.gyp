@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "skiff",
-      "sources": ["src/addon.cc", "src/spawn.cc", "src/errors.cc", "src/fd.cc"],
+      "sources": ["src/addon.cc", "src/spawn.cc", "src/proc-stat.cc", "src/errors.cc", "src/fd.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"]
     },
@@ -15,7 +15,7 @@
       "type": "executable",
       "sources": [
         "src/monitor.cc", "src/init.cc", "src/exec.cc", "src/namespaces.cc", "src/cgroups.cc",
-        "src/mounts.cc", "src/process.cc", "src/terminal.cc", "src/cri-log.cc", "src/state.cc", "src/plan-wire.cc",
+        "src/mounts.cc", "src/process.cc", "src/terminal.cc", "src/cri-log.cc", "src/state.cc", "src/proc-stat.cc", "src/plan-wire.cc",
         "src/errors.cc", "src/fd.cc"
       ],
       "cflags_cc": ["-fno-exceptions", "-fno-rtti"],

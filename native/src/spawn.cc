@@ -1,5 +1,7 @@
 #include "spawn.h"
 
+#include "proc-stat.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -78,30 +80,12 @@ bool start_container(const char* fifo_path, Failure* f) {
   return true;
 }
 
-static uint64_t read_start_time(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
-  Fd fd(open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.ok()) return 0;
-  ssize_t n = read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  char* p = strrchr(buf, ')');
-  if (p == nullptr) return 0;
-  int field = 2;
-  while (*p != '\0' && field < 22) {
-    if (*p == ' ') field++;
-    p++;
-  }
-  return field == 22 ? strtoull(p, nullptr, 10) : 0;
-}
-
 bool signal_process(pid_t pid, uint64_t start_time, int sig, Failure* f) {
   // The pidfd pins the process: once we hold it and the start time matches, the signal
   // cannot hit a recycled pid.
   Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd.ok()) return fail(f, Step::process_signal, "pidfd_open", nullptr);
-  if (start_time != 0 && read_start_time(pid) != start_time)
+  if (start_time != 0 && process_start_time(pid) != start_time)
     return fail_with(f, Step::process_signal, ESRCH, "pidfd_open", nullptr);
   if (syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) != 0)
     return fail(f, Step::process_signal, "pidfd_send_signal", nullptr);

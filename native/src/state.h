@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "proc-stat.h"
+
 /** Writes dir/name via dir/.name.tmp + rename, so a reader never sees half a file. */
 bool write_state_file(const std::string& dir, const char* name, const std::string& content);
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); 0 when unreadable. */
-uint64_t process_start_time(pid_t pid);
 std::string json_string(const char* s);

@@ -216,9 +216,10 @@ describe('exec', () => {
   it('surfaces the server refusing an exec before the upgrade as an ApiError with its Status', async () => {
     const pods = client.resource('Pod');
     await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'exec-target', namespace: ns }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
-    // No node agent serves exec in this cluster: the API server answers 503 instead of upgrading.
+    // The pod is bound to no node, so there is no agent to run it on: the API server answers
+    // 400 before upgrading, as Kubernetes does for a container that is waiting to start.
     const refused = await expectApiError(pods.exec({ namespace: ns, name: 'exec-target' }, { command: ['true'], stdout: process.stdout }));
-    expect(refused.code).toBe(503);
+    expect(refused.code).toBe(400);
     const missing = await expectApiError(pods.exec({ namespace: ns, name: 'no-such-pod' }, { command: ['true'] }));
     expect(missing.code).toBe(404);
   });

@@ -27,12 +27,8 @@ interface Driver {
   validateFlags: string[];
 }
 
-const kubectls: Kubectl[] = [];
-afterAll(() => { for (const k of kubectls.splice(0)) k.dispose(); });
-
 function kubectlDriver(version: '1.27' | '1.32', kubeconfig: string): Driver {
   const k = new Kubectl(version, kubeconfig);
-  kubectls.push(k);
   const validate = version === '1.27' ? ['--validate=false'] : [];
   return {
     name: `kubectl ${version}`,
@@ -264,8 +260,7 @@ describe.each(backends)('apply scenario on %s', (backend) => {
 
   it('server-side apply owns fields: a key dropped from the applied config is removed', async () => {
     const k = new Kubectl('1.32', server.kubeconfig);
-    kubectls.push(k);
-    const ns = 'e2e-ssa';
+      const ns = 'e2e-ssa';
     const nsFile = join(dir, 'ssa-ns.yaml');
     writeFileSync(nsFile, yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
     expect((await k.run(['apply', '-f', nsFile])).code).toBe(0);

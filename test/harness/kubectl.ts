@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterAll } from 'vitest';
 
 export type KubectlVersion = '1.27' | '1.32';
 
@@ -25,11 +26,20 @@ export function kubectlDir(): string {
   return dirname(realpathSync(onPath));
 }
 
+// Every client made while a test file runs is disposed when that file ends: this module is
+// imported during the file's collection, so the hook attaches to the file's root suite.
+const created = new Set<Kubectl>();
+afterAll(() => {
+  for (const k of created) k.dispose();
+  created.clear();
+});
+
 export class Kubectl {
   readonly binary: string;
   private readonly home = mkdtempSync(join(tmpdir(), 'skiff-kubectl-home-'));
 
   constructor(readonly version: KubectlVersion, readonly kubeconfig: string) {
+    created.add(this);
     this.binary = join(kubectlDir(), `kubectl.${version}`);
     if (!existsSync(this.binary)) throw new Error(`${this.binary} is missing`);
   }

@@ -322,11 +322,14 @@ export class Container {
     return this.wait(10_000);
   }
 
-  /** Runs a process inside the running container (same namespaces, cgroup, security). */
+  /**
+   * Runs a process inside the running container (same namespaces, cgroup, security). With
+   * `tty` the process gets a pty allocated inside the container; its master comes back as
+   * `terminalFd` (and stdin/stdout/stderr are null).
+   */
   async exec(args: string[], opts: Omit<ExecOptions, 'args'> = {}): Promise<ExecResult> {
     const status = this.status().status;
     if (status !== 'running') throw new ContainerStateError(this.id, status, 'exec in');
-    if (opts.tty) throw new Error(`exec in container ${this.id}: a terminal for exec is not supported yet (the native exec helper has no pty); run without tty`);
     const spec = JSON.parse(readFileSync(join(this.dir, 'config.json'), 'utf8')) as OciSpec;
     return execNative(this.state, spec, this.dir, { ...opts, args });
   }

@@ -10,6 +10,7 @@
 //   probe memhog MB         allocate and touch MB MiB, then exit 0
 //   probe forkbomb N        fork up to N children that sleep; report {"forked":k,"errno":e}
 //   probe print             write "out-1\nout-2" to stdout and "err-1" to stderr
+//   probe tty               report {"stdin":0|1,"stdout":0|1,"ttyname":"/dev/pts/N"} (isatty, ttyname)
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -160,6 +161,11 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (!strcmp(mode, "report")) return report();
   if (!strcmp(mode, "exit")) return (int)arg;
+  if (!strcmp(mode, "tty")) {
+    const char *name = ttyname(1);
+    printf("{\"stdin\":%d,\"stdout\":%d,\"ttyname\":\"%s\"}\n", isatty(0), isatty(1), name ? name : "");
+    return 0;
+  }
   if (!strcmp(mode, "sleep") || !strcmp(mode, "ignore-term") || !strcmp(mode, "trap-term")) {
     if (!strcmp(mode, "ignore-term")) signal(SIGTERM, SIG_IGN);
     if (!strcmp(mode, "trap-term")) signal(SIGTERM, on_term);

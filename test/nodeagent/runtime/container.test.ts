@@ -68,6 +68,17 @@ async function readFd(fd: number | null): Promise<string> {
   return text;
 }
 
+/** Reads a pty master until the other side closes (Linux then answers EIO, not EOF). */
+async function readTerminal(fd: number): Promise<string> {
+  let text = '';
+  try {
+    for await (const chunk of createReadStream('', { fd })) text += chunk;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EIO') throw err;
+  }
+  return text;
+}
+
 const hexMask = (mask: bigint) => mask.toString(16).padStart(16, '0');
 
 describe('what a container sees (Kubernetes defaults)', () => {
@@ -214,6 +225,20 @@ describe('exec', () => {
     expect(r.NoNewPrivs).toBe('1');
     expect(r.Seccomp).toBe('2');
     expect(r.keyctlErrno).toBe(EPERM);
+  });
+
+  it('gives the process a terminal inside the container when asked', async () => {
+    const c = await create(['/probe', 'sleep', '30']);
+    await c.start();
+    const proc = await c.exec(['/probe', 'tty'], { tty: true });
+    expect(proc.terminalFd).toBeDefined();
+    expect(proc.stdout).toBeNull();
+    const [out, status] = await Promise.all([readTerminal(proc.terminalFd!), proc.exited]);
+    expect(status.exitCode).toBe(0);
+    const r = JSON.parse(out.trim().replace(/\r/g, '')) as { stdin: number; stdout: number; ttyname: string };
+    expect(r).toMatchObject({ stdin: 1, stdout: 1 });
+    // The pty belongs to the container's own devpts instance.
+    expect(r.ttyname).toMatch(/^\/dev\/pts\/\d+$/);
   });
 
   it('passes its exit code back and refuses a stopped container', async () => {

@@ -41,9 +41,18 @@ export async function main(argv: string[]): Promise<number> {
   const [kind, name] = cmd.processedArgs as [string, string | undefined];
   const opts = cmd.opts<GetOptions>();
 
-  const rt = resolveResource(kind);
-  if (!rt) {
-    console.error(`error: the server doesn't have a resource type "${kind}"`);
+  // `deploy,svc` lists several types, as kubectl does.
+  const types: ResourceType[] = [];
+  for (const k of kind.split(',').filter(Boolean)) {
+    const rt = resolveResource(k);
+    if (!rt) {
+      console.error(`error: the server doesn't have a resource type "${k}"`);
+      return 1;
+    }
+    types.push(rt);
+  }
+  if (types.length > 1 && opts.watch) {
+    console.error('error: you may only specify a single resource type with --watch');
     return 1;
   }
   if (opts.output && !['wide', 'yaml', 'json', 'name'].includes(opts.output)) {
@@ -51,12 +60,17 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const client = connect(opts.kubeconfig);
-  const namespace = !rt.namespaced || opts.allNamespaces ? undefined : (opts.namespace ?? client.connection.namespace);
+  const namespaceOf = (rt: ResourceType) => (!rt.namespaced || opts.allNamespaces ? undefined : (opts.namespace ?? client.connection.namespace));
   try {
     if (opts.output === 'yaml' || opts.output === 'json' || opts.output === 'name') {
-      await printObjects(client, rt, namespace, name, opts);
+      await printObjects(client, types, namespaceOf, name, opts);
     } else {
-      await printTable(client, rt, namespace, name, opts);
+      let printed = 0;
+      for (const rt of types) {
+        // Tables of several types are separated by a blank line and name rows `type/name`.
+        printed += await printTable(client, rt, namespaceOf(rt), name, opts, { qualifyNames: types.length > 1, separate: printed > 0 });
+      }
+      if (printed === 0 && !opts.watch) console.error(noResources(namespaceOf(types[0]!)));
     }
     return 0;
   } catch (err) {
@@ -67,38 +81,55 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function printObjects(client: KubeClient, rt: ResourceType, namespace: string | undefined, name: string | undefined, opts: GetOptions): Promise<void> {
-  const resource = client.resource(rt);
-  let out: KubeObject;
-  let items: KubeObject[];
-  if (name) {
-    out = await resource.get({ namespace, name });
-    items = [out];
-  } else {
-    const list = await resource.listAll({ namespace, labelSelector: opts.selector });
+async function printObjects(
+  client: KubeClient,
+  types: ResourceType[],
+  namespaceOf: (rt: ResourceType) => string | undefined,
+  name: string | undefined,
+  opts: GetOptions,
+): Promise<void> {
+  const found: { rt: ResourceType; object: KubeObject }[] = [];
+  for (const rt of types) {
+    const resource = client.resource(rt);
+    const namespace = namespaceOf(rt);
+    const items = name
+      ? [await resource.get({ namespace, name })]
+      : (await resource.listAll({ namespace, labelSelector: opts.selector })).items;
     // Items in a list omit kind and apiVersion on the wire; printed, they carry them (as kubectl does).
-    items = list.items.map((o) => ({ apiVersion: apiVersionOf(rt), kind: rt.kind, ...o }));
-    out = { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
+    for (const o of items) found.push({ rt, object: { apiVersion: apiVersionOf(rt), kind: rt.kind, ...o } });
   }
   if (opts.output === 'name') {
-    for (const o of items) console.log(`${typeName(rt)}/${o.metadata?.name}`);
-  } else if (opts.output === 'json') {
-    console.log(JSON.stringify(out, null, 4));
+    for (const { rt, object } of found) console.log(`${typeName(rt)}/${object.metadata?.name}`);
   } else {
-    process.stdout.write(yaml.dump(out, { noRefs: true, lineWidth: -1 }));
+    const out: KubeObject = name && found.length === 1
+      ? found[0]!.object
+      : { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: found.map((f) => f.object) };
+    if (opts.output === 'json') console.log(JSON.stringify(out, null, 4));
+    else process.stdout.write(yaml.dump(out, { noRefs: true, lineWidth: -1 }));
   }
-  if (!name && items.length === 0) console.error(noResources(namespace));
+  if (!name && found.length === 0) console.error(noResources(namespaceOf(types[0]!)));
 }
 
-async function printTable(client: KubeClient, rt: ResourceType, namespace: string | undefined, name: string | undefined, opts: GetOptions): Promise<void> {
+/** Prints one type's table (and with -w, its changes); resolves to the number of rows listed. */
+async function printTable(
+  client: KubeClient,
+  rt: ResourceType,
+  namespace: string | undefined,
+  name: string | undefined,
+  opts: GetOptions,
+  layout: { qualifyNames: boolean; separate: boolean },
+): Promise<number> {
   const path = resourcePath(rt, { namespace, name });
   const query: Record<string, string | undefined> = { labelSelector: opts.selector };
   const table = await client.request<Table>({ method: 'GET', path, query, accept: TABLE_ACCEPT, what: `get ${rt.plural}` });
+  if (layout.qualifyNames) {
+    const nameColumn = Math.max(0, (table.columnDefinitions ?? []).findIndex((c) => c.format === 'name'));
+    for (const row of table.rows) row.cells[nameColumn] = `${typeName(rt)}/${row.cells[nameColumn]}`;
+  }
   const render = { wide: opts.output === 'wide', showNamespace: rt.namespaced && namespace === undefined };
   const text = renderTable(table, render);
-  if (text) process.stdout.write(text);
-  else if (!opts.watch) console.error(noResources(namespace));
-  if (!opts.watch) return;
+  if (text) process.stdout.write(layout.separate ? `\n${text}` : text);
+  if (!opts.watch) return table.rows.length;
 
   // The columns came with the list; watch events carry one-row tables without headers.
   const columns = table.columnDefinitions;
@@ -119,6 +150,7 @@ async function printTable(client: KubeClient, rt: ResourceType, namespace: strin
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+  return table.rows.length;
 }
 
 /** Watch events as one-row Tables, skipping bookmarks and stopping at an error. */

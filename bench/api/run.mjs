@@ -44,9 +44,10 @@ async function startEtcd() {
 
 async function startSkiff(etcdEndpoint) {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-server-'));
-  const argv = [join(REPO, 'bin/skiff'), 'server', '--data-dir', dataDir, '--https-port', '0', '--disable-agent'];
+  const argv = ['server', '--data-dir', dataDir, '--https-port', '0', '--disable-agent'];
   if (etcdEndpoint) argv.push('--etcd-endpoints', etcdEndpoint);
-  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Run bin/skiff itself, not `node bin/skiff`: its #! line carries the V8 flags users get.
+  const proc = spawn(join(REPO, 'bin/skiff'), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { out += d; });

@@ -18,7 +18,9 @@ const agents: ChildProcess[] = [];
 
 beforeAll(() => { f = makeFixture('readopt'); });
 afterAll(async () => {
-  for (const a of agents) if (a.exitCode === null && a.signalCode === null) a.kill('SIGKILL');
+  // Wait for every agent to be gone first: one still writing a container's state after the
+  // removal below would leave that container's directory behind.
+  await Promise.all(agents.filter((a) => a.exitCode === null && a.signalCode === null).map((a) => killAgent(a)));
   try {
     const rt = new Runtime(f.root);
     for (const c of rt.list()) await c.remove({ force: true });

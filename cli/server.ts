@@ -1,5 +1,6 @@
 // `skiff server`: the control plane of a single-node cluster. Today that is the API server
-// (HTTPS, SQLite or etcd); the scheduler, controllers and a node agent join it as they land.
+// (HTTPS, SQLite or etcd) and the controllers in controllers/; the scheduler and a node
+// agent for this machine (what --disable-agent will turn off) join it as they land.
 import { Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../api/index.js';
 import { startApiServer } from '../apiserver/index.js';

@@ -52,14 +52,24 @@ async function startSkiff(etcdEndpoint) {
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { out += d; });
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  let api;
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    }
+    api?.agent.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
   for (let i = 0; i < 600; i++) {
     if (existsSync(kubeconfig)) {
-      const api = apiFrom(kubeconfig);
-      try { if ((await api.request('GET', '/readyz')).status === 200) return { proc, api, stop: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); api.agent.destroy(); rmSync(dataDir, { recursive: true, force: true }); } }; } catch {}
+      api ??= apiFrom(kubeconfig);
+      try { if ((await api.request('GET', '/readyz')).status === 200) return { proc, api, stop }; } catch {}
     }
-    if (proc.exitCode !== null) throw new Error(`skiff server exited: ${out}`);
+    if (proc.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  await stop();
   throw new Error(`skiff server did not start: ${out}`);
 }
 
@@ -168,7 +178,6 @@ async function benchSkiff(server) {
   const cms = `/api/v1/namespaces/${ns}/configmaps`;
   let pending = null;
   const stops = [];
-  let ready = 0;
   for (let w = 0; w < WATCHERS; w++) {
     stops.push(api.watch(`${cms}?watch=true&allowWatchBookmarks=false`, (ev) => {
       if (ev.type === 'ADDED' && pending && ev.object.metadata.name === pending.name && ++pending.seen === WATCHERS) pending.done();
@@ -184,7 +193,7 @@ async function benchSkiff(server) {
     fan.push(ms(t));
   }
   stops.forEach((s) => s());
-  return { create, get, list, fan, idleRss, fullRss, ready };
+  return { create, get, list, fan, idleRss, fullRss };
 }
 
 function row(name, raw, sq, et, unit = 'ms') {
@@ -193,18 +202,25 @@ function row(name, raw, sq, et, unit = 'ms') {
   return `| ${name.padEnd(28)} | ${f(raw).padStart(9)} | ${f(sq).padStart(11)} | ${r(sq, raw).padStart(8)} | ${f(et).padStart(9)} | ${r(et, raw).padStart(8)} |`;
 }
 
+// Everything started is stopped even when a step fails, so a failed run leaves no etcd,
+// server or data directory behind.
 const etcd = await startEtcd();
-console.error(`raw etcd3 floor (${PODS} keys) ...`);
-const raw = await benchRawEtcd(etcd);
-console.error('skiff on sqlite ...');
-let server = await startSkiff();
-const sqlite = await benchSkiff(server);
-await server.stop();
-console.error('skiff on etcd ...');
-server = await startSkiff(etcd.endpoint);
-const onEtcd = await benchSkiff(server);
-await server.stop();
-await etcd.stop();
+let server;
+let raw, sqlite, onEtcd;
+try {
+  console.error(`raw etcd3 floor (${PODS} keys) ...`);
+  raw = await benchRawEtcd(etcd);
+  console.error('skiff on sqlite ...');
+  server = await startSkiff();
+  sqlite = await benchSkiff(server);
+  await server.stop();
+  console.error('skiff on etcd ...');
+  server = await startSkiff(etcd.endpoint);
+  onEtcd = await benchSkiff(server);
+} finally {
+  await server?.stop();
+  await etcd.stop();
+}
 
 const p = (xs, q) => (xs ? quantile(xs, q) : undefined);
 console.log(`\nAPI server benchmark: ${PODS} pods, ${CREATES} sequential creates, ${GETS} gets, ${LISTS} lists, ${WATCHERS} watchers x ${WATCH_EVENTS} events`);

@@ -232,9 +232,10 @@ const backends = ['sqlite', 'etcd'] as const;
 describe.each(backends)('apply scenario on %s', (backend) => {
   let server: RunningServer;
   let etcd: RunningEtcd | undefined;
-  const dir = mkdtempSync(join(tmpdir(), `skiff-e2e-manifests-${backend}-`));
+  let dir = '';
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `skiff-e2e-manifests-${backend}-`));
     if (backend === 'etcd') etcd = await startEtcd();
     server = await startServer({ etcdEndpoints: etcd?.endpoint });
   });
@@ -243,7 +244,7 @@ describe.each(backends)('apply scenario on %s', (backend) => {
     await server?.stop();
     await etcd?.stop();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('works with kubectl 1.32', async () => {

@@ -47,6 +47,9 @@ export interface DeleteResult {
 }
 
 const NAMESPACES = RESOURCES.find((r) => r.kind === 'Namespace')!;
+
+/** How long creates in a just-deleted namespace bypass the namespace cache (kube's forceLiveLookupTTL). */
+const FORCE_LIVE_LOOKUP_MS = 30_000;
 const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_UPDATE_RETRIES = 8;
@@ -92,7 +95,18 @@ function isTerminalPod(obj: KubeObject): boolean {
 
 /** CRUD with Kubernetes semantics for every served resource. */
 export class ResourceRest {
-  constructor(readonly store: ObjectStore, private readonly services?: ServiceAllocator) {}
+  /**
+   * @param cachedNamespace the Namespace from the watch cache when it holds it (saves a
+   *   storage read on every namespaced create); storage is read when it returns undefined.
+   */
+  /** Namespaces recently deleted through this server: admission reads them from storage until then. */
+  private readonly liveLookupUntil = new Map<string, number>();
+
+  constructor(
+    readonly store: ObjectStore,
+    private readonly services?: ServiceAllocator,
+    private readonly cachedNamespace?: (name: string) => KubeObject | undefined,
+  ) {}
 
   /** Reserves a new or changed Service's ClusterIP and NodePorts; the result undoes it. */
   private async allocate(info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, ctx: WriteContext): Promise<() => Promise<void>> {
@@ -237,6 +251,9 @@ export class ResourceRest {
     if (info.kind === 'Namespace' && IMMORTAL_NAMESPACES.has(name)) {
       throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
     }
+    // The cached copy of a namespace being deleted is about to be stale: creates in it read
+    // storage for a while, as kube's NamespaceLifecycle does with its forceLiveLookup cache.
+    if (info.kind === 'Namespace') this.liveLookupUntil.set(name, Date.now() + FORCE_LIVE_LOOKUP_MS);
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(info, namespace, name);
       const m = meta(current);
@@ -402,7 +419,9 @@ export class ResourceRest {
 
   /** NamespaceLifecycle admission: the namespace must exist and not be terminating. */
   private async admitNamespace(info: ResourceInfo, namespace: string, name: string): Promise<void> {
-    const ns = await this.store.tryGet(NAMESPACES, undefined, namespace);
+    const live = (this.liveLookupUntil.get(namespace) ?? 0) > Date.now();
+    if (!live) this.liveLookupUntil.delete(namespace);
+    const ns = (live ? undefined : this.cachedNamespace?.(namespace)) ?? await this.store.tryGet(NAMESPACES, undefined, namespace);
     if (!ns) throw notFound(NAMESPACES, namespace);
     if (ns.metadata?.deletionTimestamp) {
       throw forbidden(`${info.resource} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {

@@ -13,7 +13,7 @@ import { PUBLIC_PATHS, authorize, mastersAuthorizer, publicInfoAuthorizer, type 
 import { aggregatedContentType, aggregatedDiscovery, legacyCoreVersions, legacyGroup, legacyGroupList, legacyResourceList, negotiateAggregated } from './discovery.js';
 import { handleResource, sendJson, type HandlerDeps } from './handlers.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { ObjectStore } from './object-store.js';
+import { ObjectStore, decodeObject, objectKey } from './object-store.js';
 import { groupVersionDocument, openApiRoot } from './openapi.js';
 import { ensurePki, type ClusterPki } from './pki.js';
 import { parseResourcePath } from './request-info.js';
@@ -71,6 +71,8 @@ export interface ApiServer {
 /** Namespaces every cluster has from the start. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+const NAMESPACES_INFO = RESOURCES.find((r) => r.kind === 'Namespace')!;
+
 const VERSION_INFO = {
   major: '1',
   minor: '32',
@@ -124,8 +126,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ? openStorage({ etcdEndpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, progressIntervalMs: opts.progressIntervalMs })
     : openStorage({ sqlitePath: join(opts.dataDir, 'state.db'), progressIntervalMs: opts.progressIntervalMs });
   const services = new ServiceAllocator(storage, opts.serviceRanges ?? DEFAULT_SERVICE_RANGES);
-  const rest = new ResourceRest(new ObjectStore(storage), services);
   const watches = new WatchSource(storage);
+  const cachedNamespace = (name: string) => {
+    const kv = watches.peek(NAMESPACES_INFO, objectKey(NAMESPACES_INFO, undefined, name));
+    return kv ? decodeObject(NAMESPACES_INFO, kv) : undefined;
+  };
+  const rest = new ResourceRest(new ObjectStore(storage), services, cachedNamespace);
   await ensureSystemNamespaces(rest);
   const compactionInterval = opts.compactionIntervalMs ?? 5 * 60_000;
   const compactor = compactionInterval > 0

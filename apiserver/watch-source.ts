@@ -2,7 +2,7 @@
 // storage watch), started on first use. A watch that starts before the cache's window
 // (e.g. from a revision seen before a restart) falls back to a storage watch, which can
 // still replay it from the revision log unless the store has compacted it.
-import { WatchCache, CompactedError, type Storage, type Watch, type WatchEvent, type CacheSnapshot } from './storage/index.js';
+import { WatchCache, CompactedError, type KeyValue, type Storage, type Watch, type WatchEvent, type CacheSnapshot } from './storage/index.js';
 import type { ResourceInfo } from './resources.js';
 
 export interface SourceWatchOptions {
@@ -16,6 +16,7 @@ export interface SourceWatchOptions {
 /** Watches and current-state snapshots for every resource, served from watch caches. */
 export class WatchSource {
   private readonly caches = new Map<string, Promise<WatchCache>>();
+  private readonly started = new Map<string, WatchCache>();
 
   constructor(readonly storage: Storage, private readonly windowSize = 1000) {}
 
@@ -23,11 +24,22 @@ export class WatchSource {
     let c = this.caches.get(info.resource);
     if (!c) {
       const cache = new WatchCache(this.storage, { prefix: `/registry/${info.resource}/`, windowSize: this.windowSize });
-      c = cache.start().then(() => cache);
+      c = cache.start().then(() => { this.started.set(info.resource, cache); return cache; });
       c.catch(() => this.caches.delete(info.resource));
       this.caches.set(info.resource, c);
     }
     return c;
+  }
+
+  /**
+   * One object by storage key from memory, without waiting: undefined when the cache has not
+   * started (it is started now, for next time) or does not hold the key. Admission uses it as
+   * kube's NamespaceLifecycle uses its lister, reading storage when this says nothing.
+   */
+  peek(info: ResourceInfo, key: string): KeyValue | undefined {
+    const cache = this.started.get(info.resource);
+    if (!cache) void this.cache(info).catch(() => undefined);
+    return cache?.get(key);
   }
 
   /** The current state under `prefix`, from memory. */

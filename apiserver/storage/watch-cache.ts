@@ -102,6 +102,14 @@ export class WatchCache {
     return { items, revision: this.currentRevision };
   }
 
+  /**
+   * The latest value of one key from memory. Undefined when the key is absent or the cache
+   * is not ready: either way a caller that must not miss a just-written key reads storage.
+   */
+  get(key: string): KeyValue | undefined {
+    return this.isReady ? this.state.get(key) : undefined;
+  }
+
   /** True once the snapshot is complete, false while (re-)listing. */
   get isReady(): boolean {
     return this.ready && !this.stopped;

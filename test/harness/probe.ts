@@ -1,9 +1,9 @@
 // Builds test/harness/probe.c with `cc -static` once per source version and caches the
-// binary in the temp dir, so runtime tests can copy it into any rootfs as /probe.
+// binary in node_modules/.cache (ignored, and removed with the checkout's dependencies, not
+// left in /tmp), so runtime tests can copy it into any rootfs as /probe.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,7 @@ const SOURCE = fileURLToPath(new URL('./probe.c', import.meta.url));
 export function buildProbe(): string {
   const source = readFileSync(SOURCE);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), 'skiff-probe-build');
+  const dir = fileURLToPath(new URL('../../node_modules/.cache/skiff-probe/', import.meta.url));
   const out = join(dir, `probe-${hash}`);
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });

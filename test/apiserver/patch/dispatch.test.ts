@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyPatchByContentType, PatchError, serverSideApply } from '../../../apiserver/patch/index.js';
-import { liveDeployment } from './fixtures.js';
-
-function failure(fn: () => unknown): PatchError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PatchError) return err;
-    throw err;
-  }
-  throw new Error('expected a PatchError');
-}
+import { applyPatchByContentType, serverSideApply } from '../../../apiserver/patch/index.js';
+import { failure, liveDeployment } from './fixtures.js';
 
 const ctx = { kind: 'Deployment', manager: 'kubectl', now: '2026-11-28T06:00:00Z' };
 

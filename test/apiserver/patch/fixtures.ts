@@ -1,5 +1,5 @@
 // Objects shared by the patch tests: a Deployment as `kubectl apply` would have created it.
-import type { JsonObject } from '../../../apiserver/patch/index.js';
+import { PatchError, type JsonObject } from '../../../apiserver/patch/index.js';
 
 /** A Deployment with two env vars, one port, a volume and a RollingUpdate strategy. */
 export function liveDeployment(): JsonObject {
@@ -41,4 +41,15 @@ export function liveDeployment(): JsonObject {
       },
     },
   };
+}
+
+/** The PatchError `fn` throws (any other error is rethrown; no error fails the test). */
+export function failure(fn: () => unknown): PatchError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof PatchError) return err;
+    throw err;
+  }
+  throw new Error('expected a PatchError');
 }

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyJsonPatch, PatchError } from '../../../apiserver/patch/index.js';
-import { liveDeployment } from './fixtures.js';
-
-function failure(fn: () => unknown): PatchError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PatchError) return err;
-    throw err;
-  }
-  throw new Error('expected a PatchError');
-}
+import { failure, liveDeployment } from './fixtures.js';
 
 describe('JSON patch (RFC 6902)', () => {
   it('applies add, replace, remove, move, copy and test in order', () => {

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PatchError, strategicMergePatch, type JsonObject } from '../../../apiserver/patch/index.js';
-import { liveDeployment } from './fixtures.js';
+import { strategicMergePatch, type JsonObject } from '../../../apiserver/patch/index.js';
+import { failure, liveDeployment } from './fixtures.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 function podSpec(obj: JsonObject): any {
   return (obj as any).spec.template.spec;
-}
-
-function failure(fn: () => unknown): PatchError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PatchError) return err;
-    throw err;
-  }
-  throw new Error('expected a PatchError');
 }
 
 describe('strategic merge patch: bodies captured from kubectl 1.32', () => {
